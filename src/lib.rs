@@ -1,0 +1,20 @@
+//! spaces-expose: rewrites rendered Kubernetes manifests so that Upbound Spaces is
+//! reached over a Layer-4 path (a Network Load Balancer, or an Ingress or Gateway in
+//! TLS passthrough), and lints them.
+//!
+//! The library never prints: it returns output, reports and errors, and `main`
+//! decides what goes to stdout (the manifests Helm reads) and stderr.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod manifest;
+pub mod presets;
+pub mod render;
+pub mod stream;
+pub mod transform;
+pub mod yaml;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use render::{Rendered, Report, render};

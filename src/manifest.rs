@@ -1,0 +1,248 @@
+//! A parsed manifest stream: documents with their span trees and the Kubernetes
+//! objects they hold (`kind: List` items count as objects of their own).
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Location, Result};
+use crate::presets::HELM4_FILENAME_ANNOTATION;
+use crate::stream::{self, Chunk};
+use crate::yaml::{NodeId, Tree};
+
+/// A Kubernetes object inside a document.
+#[derive(Debug, Clone)]
+pub struct Object {
+    /// The object's mapping node.
+    pub node: NodeId,
+    pub kind: String,
+    pub api_version: String,
+    pub name: String,
+    /// `metadata.namespace`, or the configured default.
+    pub namespace: String,
+}
+
+impl Object {
+    /// `Kind namespace/name`, as messages show it.
+    pub fn label(&self) -> String {
+        format!("{} {}/{}", self.kind, self.namespace, self.name)
+    }
+
+    /// The API group (`networking.k8s.io` of `networking.k8s.io/v1`; empty for core).
+    pub fn group(&self) -> &str {
+        self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
+}
+
+#[derive(Debug)]
+pub struct Document<'a> {
+    /// 0-based position in the stream.
+    pub index: usize,
+    pub chunk: Chunk,
+    /// The document's bytes, separator and leading comments included.
+    pub text: &'a str,
+    /// `None` when the document holds no YAML node (separators and comments only).
+    pub tree: Option<Tree<'a>>,
+    pub objects: Vec<Object>,
+}
+
+#[derive(Debug)]
+pub struct Stream<'a> {
+    pub input: &'a str,
+    /// The file name shown in messages (`<stdin>` for standard input).
+    pub file: String,
+    pub docs: Vec<Document<'a>>,
+}
+
+/// Below this many documents, parsing in parallel costs more than it saves.
+const PARALLEL_THRESHOLD: usize = 256;
+
+/// Checks that the input is UTF-8 and returns it as text.
+pub fn decode<'a>(input: &'a [u8], file: &str) -> Result<&'a str> {
+    std::str::from_utf8(input).map_err(|e| {
+        let valid = &input[..e.valid_up_to()];
+        let text = std::str::from_utf8(valid).unwrap_or_default();
+        let (line, column) = stream::line_col(text, text.len());
+        Error::input(
+            Location {
+                file: file.to_string(),
+                document: stream::split(text).len(),
+                line,
+                column,
+                ..Location::default()
+            },
+            format!("input is not valid UTF-8 (byte offset {})", e.valid_up_to()),
+            Some("Kubernetes manifests are UTF-8 text; re-encode the file".to_string()),
+        )
+    })
+}
+
+impl<'a> Stream<'a> {
+    /// Splits and strictly parses every document.
+    pub fn parse(input: &'a str, file: &str, default_namespace: &str) -> Result<Stream<'a>> {
+        let chunks = stream::split(input);
+        let build = |(index, chunk): (usize, Chunk)| -> Result<Document<'a>> {
+            let text = &input[chunk.range.clone()];
+            let tree = if chunk.has_content {
+                let tree = Tree::parse(text).map_err(|e| {
+                    let location = Location {
+                        file: file.to_string(),
+                        document: index + 1,
+                        template: chunk.source.clone().map(|r| input[r].to_string()),
+                        object: None,
+                        line: chunk.first_line + e.line - 1,
+                        column: e.column,
+                    };
+                    Error::input(
+                        location,
+                        format!("invalid YAML: {}", e.message),
+                        Some(
+                            "fix the template that produced this document; nothing was written"
+                                .to_string(),
+                        ),
+                    )
+                })?;
+                Some(tree)
+            } else {
+                None
+            };
+            let objects = tree
+                .as_ref()
+                .map(|t| objects_of(t, default_namespace))
+                .unwrap_or_default();
+            Ok(Document {
+                index,
+                chunk,
+                text,
+                tree,
+                objects,
+            })
+        };
+        let docs: Vec<Document<'a>> = if chunks.len() >= PARALLEL_THRESHOLD {
+            chunks
+                .into_par_iter()
+                .enumerate()
+                .map(build)
+                .collect::<Result<_>>()?
+        } else {
+            chunks
+                .into_iter()
+                .enumerate()
+                .map(build)
+                .collect::<Result<_>>()?
+        };
+        Ok(Stream {
+            input,
+            file: file.to_string(),
+            docs,
+        })
+    }
+
+    /// Whether the stream holds no YAML node at all.
+    pub fn is_empty(&self) -> bool {
+        self.docs.iter().all(|d| d.tree.is_none())
+    }
+
+    /// Every object with its document.
+    pub fn objects(&self) -> impl Iterator<Item = (&Document<'a>, &Object)> {
+        self.docs
+            .iter()
+            .flat_map(|d| d.objects.iter().map(move |o| (d, o)))
+    }
+
+    /// Objects of one kind.
+    pub fn of_kind<'s>(
+        &'s self,
+        kind: &'s str,
+    ) -> impl Iterator<Item = (&'s Document<'a>, &'s Object)> {
+        self.objects().filter(move |(_, o)| o.kind == kind)
+    }
+
+    /// Where a byte offset of a document is, for messages.
+    pub fn location_at(&self, doc: &Document, object: Option<&Object>, offset: usize) -> Location {
+        let (line, column) = stream::line_col(doc.text, offset);
+        Location {
+            file: self.file.clone(),
+            document: doc.index + 1,
+            template: template_of(doc, object),
+            object: object.map(Object::label),
+            line: doc.chunk.first_line + line - 1,
+            column,
+        }
+    }
+
+    /// Where a node is, for messages.
+    pub fn location(&self, doc: &Document, object: Option<&Object>, node: NodeId) -> Location {
+        let tree = doc
+            .tree
+            .as_ref()
+            .expect("nodes exist only in parsed documents");
+        let n = tree.node(node);
+        Location {
+            file: self.file.clone(),
+            document: doc.index + 1,
+            template: template_of(doc, object),
+            object: object.map(Object::label),
+            line: doc.chunk.first_line + n.line - 1,
+            column: n.col + 1,
+        }
+    }
+}
+
+/// The template a document came from: Helm 3's `# Source:` line, or Helm 4's
+/// filename annotation.
+pub fn template_of(doc: &Document, object: Option<&Object>) -> Option<String> {
+    if let Some(range) = &doc.chunk.source {
+        let start = range.start - doc.chunk.range.start;
+        return Some(doc.text[start..start + range.len()].to_string());
+    }
+    let tree = doc.tree.as_ref()?;
+    let node = object.map(|o| o.node).or(tree.root)?;
+    tree.str_at(
+        node,
+        &["metadata", "annotations", HELM4_FILENAME_ANNOTATION],
+    )
+    .map(str::to_string)
+}
+
+fn object_at(tree: &Tree, node: NodeId, default_namespace: &str) -> Option<Object> {
+    if !tree.is_map(node) {
+        return None;
+    }
+    let kind = tree.str_at(node, &["kind"])?.to_string();
+    Some(Object {
+        node,
+        api_version: tree
+            .str_at(node, &["apiVersion"])
+            .unwrap_or_default()
+            .to_string(),
+        name: tree
+            .str_at(node, &["metadata", "name"])
+            .unwrap_or_default()
+            .to_string(),
+        namespace: tree
+            .str_at(node, &["metadata", "namespace"])
+            .filter(|ns| !ns.is_empty())
+            .unwrap_or(default_namespace)
+            .to_string(),
+        kind,
+    })
+}
+
+fn objects_of(tree: &Tree, default_namespace: &str) -> Vec<Object> {
+    let Some(root) = tree.root else {
+        return Vec::new();
+    };
+    let Some(object) = object_at(tree, root, default_namespace) else {
+        return Vec::new();
+    };
+    if object.kind == "List" || (object.kind.ends_with("List") && tree.get(root, "items").is_some())
+    {
+        if let Some(items) = tree.get(root, "items") {
+            return tree
+                .items(items)
+                .iter()
+                .filter_map(|&item| object_at(tree, item, default_namespace))
+                .collect();
+        }
+    }
+    vec![object]
+}

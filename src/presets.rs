@@ -1,0 +1,798 @@
+//! The product's facts as data: cloud load-balancer annotation sets, the catalogue of
+//! keys that mean L7 or TLS termination, and the ingress/gateway controllers. The
+//! transforms, `check`, `presets` and `explain` all read these tables.
+//! Sources for every fact are in the comments (and in docs/presets.md).
+
+use serde::Serialize;
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, clap::ValueEnum, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cloud {
+    Aws,
+    Gcp,
+    Azure,
+    None,
+}
+
+impl Cloud {
+    pub fn name(self) -> &'static str {
+        match self {
+            Cloud::Aws => "aws",
+            Cloud::Gcp => "gcp",
+            Cloud::Azure => "azure",
+            Cloud::None => "none",
+        }
+    }
+}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum, serde::Deserialize, Default,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scheme {
+    #[default]
+    InternetFacing,
+    Internal,
+}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum, serde::Deserialize, Default,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetType {
+    #[default]
+    Ip,
+    Instance,
+}
+
+impl TargetType {
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetType::Ip => "ip",
+            TargetType::Instance => "instance",
+        }
+    }
+}
+
+/// An annotation value in a cloud set: fixed, or the chosen AWS target type.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(untagged)]
+pub enum SetValue {
+    Fixed(&'static str),
+    #[serde(serialize_with = "target_type_placeholder")]
+    AwsTargetType,
+}
+
+fn target_type_placeholder<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("<--aws-target-type>")
+}
+
+#[derive(Debug, Serialize)]
+pub struct CloudSet {
+    pub cloud: Cloud,
+    pub scheme: Scheme,
+    pub annotations: &'static [(&'static str, SetValue)],
+}
+
+const AWS_TYPE: &str = "service.beta.kubernetes.io/aws-load-balancer-type";
+const AWS_SCHEME: &str = "service.beta.kubernetes.io/aws-load-balancer-scheme";
+const AWS_TARGET: &str = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type";
+
+/// §5.1: the Layer-4 annotation set per cloud and scheme.
+///
+/// AWS: `type: external` hands the Service to the AWS Load Balancer Controller, which
+/// builds an NLB; its default scheme is `internal`, hence the explicit scheme
+/// (kubernetes-sigs/aws-load-balancer-controller docs/guide/service/annotations.md).
+/// GCP: `l4-rbs: enabled` selects the backend-service-based passthrough NLB;
+/// `load-balancer-type: Internal` the internal passthrough NLB (GKE docs).
+/// Azure: a LoadBalancer Service already is an L4 Azure Load Balancer; only
+/// internal needs a key (cloud-provider-azure topics/loadbalancer.md).
+pub const CLOUD_SETS: &[CloudSet] = &[
+    CloudSet {
+        cloud: Cloud::Aws,
+        scheme: Scheme::InternetFacing,
+        annotations: &[
+            (AWS_TYPE, SetValue::Fixed("external")),
+            (AWS_SCHEME, SetValue::Fixed("internet-facing")),
+            (AWS_TARGET, SetValue::AwsTargetType),
+        ],
+    },
+    CloudSet {
+        cloud: Cloud::Aws,
+        scheme: Scheme::Internal,
+        annotations: &[
+            (AWS_TYPE, SetValue::Fixed("external")),
+            (AWS_SCHEME, SetValue::Fixed("internal")),
+            (AWS_TARGET, SetValue::AwsTargetType),
+        ],
+    },
+    CloudSet {
+        cloud: Cloud::Gcp,
+        scheme: Scheme::InternetFacing,
+        annotations: &[("cloud.google.com/l4-rbs", SetValue::Fixed("enabled"))],
+    },
+    CloudSet {
+        cloud: Cloud::Gcp,
+        scheme: Scheme::Internal,
+        annotations: &[(
+            "networking.gke.io/load-balancer-type",
+            SetValue::Fixed("Internal"),
+        )],
+    },
+    CloudSet {
+        cloud: Cloud::Azure,
+        scheme: Scheme::InternetFacing,
+        annotations: &[],
+    },
+    CloudSet {
+        cloud: Cloud::Azure,
+        scheme: Scheme::Internal,
+        annotations: &[(
+            "service.beta.kubernetes.io/azure-load-balancer-internal",
+            SetValue::Fixed("true"),
+        )],
+    },
+];
+
+/// The annotations a target Service gets for `cloud` and `scheme`.
+pub fn l4_annotations(
+    cloud: Cloud,
+    scheme: Scheme,
+    target: TargetType,
+) -> Vec<(&'static str, &'static str)> {
+    CLOUD_SETS
+        .iter()
+        .filter(|set| set.cloud == cloud && set.scheme == scheme)
+        .flat_map(|set| set.annotations.iter())
+        .map(|&(k, v)| match v {
+            SetValue::Fixed(v) => (k, v),
+            SetValue::AwsTargetType => (k, target.name()),
+        })
+        .collect()
+}
+
+/// Keys of `cloud`'s sets for the other scheme that contradict the chosen one (an
+/// internet-facing GCP Service must not keep `load-balancer-type: Internal`).
+pub fn contradicting_keys(cloud: Cloud, scheme: Scheme) -> Vec<&'static str> {
+    let chosen: Vec<&str> = l4_annotations(cloud, scheme, TargetType::Ip)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    CLOUD_SETS
+        .iter()
+        .filter(|set| set.cloud == cloud && set.scheme != scheme)
+        .flat_map(|set| set.annotations.iter().map(|&(k, _)| k))
+        .filter(|k| !chosen.contains(k))
+        .collect()
+}
+
+/// How an annotation key is recognised.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(tag = "match", content = "pattern", rename_all = "kebab-case")]
+pub enum KeyMatch {
+    Exact(&'static str),
+    Prefix(&'static str),
+}
+
+impl KeyMatch {
+    pub fn matches(self, key: &str) -> bool {
+        match self {
+            KeyMatch::Exact(k) => key == k,
+            KeyMatch::Prefix(p) => key.starts_with(p),
+        }
+    }
+
+    pub fn pattern(self) -> String {
+        match self {
+            KeyMatch::Exact(k) => k.to_string(),
+            KeyMatch::Prefix(p) => format!("{p}*"),
+        }
+    }
+}
+
+/// Load-balancer annotation keys that belong to each cloud: on a target Service
+/// rendered for another cloud they are stripped (they would configure nothing, or
+/// something wrong).
+pub const CLOUD_KEYS: &[(Cloud, KeyMatch)] = &[
+    (
+        Cloud::Aws,
+        KeyMatch::Prefix("service.beta.kubernetes.io/aws-load-balancer-"),
+    ),
+    (Cloud::Gcp, KeyMatch::Exact("cloud.google.com/l4-rbs")),
+    (
+        Cloud::Gcp,
+        KeyMatch::Exact("cloud.google.com/load-balancer-type"),
+    ),
+    (
+        Cloud::Gcp,
+        KeyMatch::Prefix("networking.gke.io/load-balancer-"),
+    ),
+    (
+        Cloud::Gcp,
+        KeyMatch::Prefix("networking.gke.io/internal-load-balancer-"),
+    ),
+    (
+        Cloud::Azure,
+        KeyMatch::Prefix("service.beta.kubernetes.io/azure-"),
+    ),
+    (
+        Cloud::Azure,
+        KeyMatch::Prefix("service.beta.kubernetes.io/port_"),
+    ),
+];
+
+/// The cloud a load-balancer key belongs to.
+pub fn cloud_of_key(key: &str) -> Option<Cloud> {
+    CLOUD_KEYS
+        .iter()
+        .find(|(_, m)| m.matches(key))
+        .map(|&(c, _)| c)
+}
+
+/// What kind of object a catalogue key is found on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum On {
+    Service,
+    Ingress,
+}
+
+/// Why a key is in the catalogue; decides the lint rule that reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Why {
+    /// Layer-7 processing (HTTP listeners, timeouts, rewrites).
+    L7,
+    /// TLS terminated before the router.
+    TlsTermination,
+    /// PROXY protocol header in front of the TLS handshake.
+    ProxyProtocol,
+}
+
+/// A condition on the value, for keys that are only L7 with some values.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum When {
+    Always,
+    /// `cloud.google.com/neg` asking for `"ingress": true`.
+    NegForIngress,
+}
+
+#[derive(Debug, Serialize)]
+pub struct L7Key {
+    pub on: On,
+    pub key: KeyMatch,
+    pub why: Why,
+    pub when: When,
+    pub note: &'static str,
+}
+
+const fn svc(key: KeyMatch, why: Why, note: &'static str) -> L7Key {
+    L7Key {
+        on: On::Service,
+        key,
+        why,
+        when: When::Always,
+        note,
+    }
+}
+
+const fn ing(key: KeyMatch, note: &'static str) -> L7Key {
+    L7Key {
+        on: On::Ingress,
+        key,
+        why: Why::L7,
+        when: When::Always,
+        note,
+    }
+}
+
+use KeyMatch::{Exact, Prefix};
+
+/// §5.2: keys that mean L7 or TLS termination.
+pub const L7_KEYS: &[L7Key] = &[
+    svc(
+        Exact("service.beta.kubernetes.io/aws-load-balancer-ssl-cert"),
+        Why::TlsTermination,
+        "creates TLS listeners on the NLB: TLS would end before spaces-router",
+    ),
+    svc(
+        Exact("service.beta.kubernetes.io/aws-load-balancer-ssl-ports"),
+        Why::TlsTermination,
+        "selects the ports that terminate TLS on the NLB",
+    ),
+    svc(
+        Exact("service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy"),
+        Why::TlsTermination,
+        "TLS policy of a terminating listener",
+    ),
+    svc(
+        Exact("service.beta.kubernetes.io/aws-load-balancer-alpn-policy"),
+        Why::TlsTermination,
+        "ALPN on a terminating TLS listener",
+    ),
+    svc(
+        Exact("service.beta.kubernetes.io/aws-load-balancer-backend-protocol"),
+        Why::L7,
+        "ssl/http/https backends re-encrypt or speak HTTP (Classic ELB)",
+    ),
+    svc(
+        Exact("service.beta.kubernetes.io/aws-load-balancer-proxy-protocol"),
+        Why::ProxyProtocol,
+        "prepends a PROXY header the router's TLS handshake does not expect",
+    ),
+    svc(
+        Exact("service.beta.kubernetes.io/aws-load-balancer-connection-idle-timeout"),
+        Why::L7,
+        "Classic ELB idle timeout: cuts long watches",
+    ),
+    svc(
+        Exact("cloud.google.com/backend-config"),
+        Why::L7,
+        "BackendConfig belongs to the L7 load balancer (30 s backend timeout)",
+    ),
+    svc(
+        Exact("beta.cloud.google.com/backend-config"),
+        Why::L7,
+        "BackendConfig belongs to the L7 load balancer (30 s backend timeout)",
+    ),
+    svc(
+        Exact("cloud.google.com/app-protocols"),
+        Why::L7,
+        "HTTP/HTTPS backend protocol of the L7 load balancer",
+    ),
+    svc(
+        Exact("service.alpha.kubernetes.io/app-protocols"),
+        Why::L7,
+        "HTTP/HTTPS backend protocol of the L7 load balancer",
+    ),
+    L7Key {
+        on: On::Service,
+        key: Exact("cloud.google.com/neg"),
+        why: Why::L7,
+        when: When::NegForIngress,
+        note: "NEGs for an Ingress mean the L7 load balancer",
+    },
+    ing(
+        Prefix("alb.ingress.kubernetes.io/"),
+        "AWS Application Load Balancer (L7, 60 s idle timeout)",
+    ),
+    ing(
+        Prefix("appgw.ingress.kubernetes.io/"),
+        "Azure Application Gateway (L7, 30 s request timeout)",
+    ),
+    ing(
+        Exact("networking.gke.io/v1beta1.FrontendConfig"),
+        "GKE L7 frontend settings",
+    ),
+    ing(
+        Exact("networking.gke.io/managed-certificates"),
+        "certificates terminated by the GKE L7 load balancer",
+    ),
+    ing(
+        Exact("ingress.gcp.kubernetes.io/pre-shared-cert"),
+        "certificates terminated by the GKE L7 load balancer",
+    ),
+    ing(
+        Exact("kubernetes.io/ingress.allow-http"),
+        "HTTP listener of the GKE L7 load balancer",
+    ),
+    ing(
+        Exact("kubernetes.io/ingress.global-static-ip-name"),
+        "address of the GKE L7 load balancer",
+    ),
+    ing(
+        Exact("nginx.ingress.kubernetes.io/proxy-read-timeout"),
+        "HTTP proxy timeout: void under passthrough",
+    ),
+    ing(
+        Exact("nginx.ingress.kubernetes.io/proxy-send-timeout"),
+        "HTTP proxy timeout: void under passthrough",
+    ),
+    ing(
+        Exact("nginx.ingress.kubernetes.io/proxy-connect-timeout"),
+        "HTTP proxy timeout: void under passthrough",
+    ),
+    ing(
+        Exact("nginx.ingress.kubernetes.io/proxy-body-size"),
+        "HTTP body limit: void under passthrough",
+    ),
+    ing(
+        Exact("nginx.ingress.kubernetes.io/proxy-buffering"),
+        "HTTP buffering: void under passthrough",
+    ),
+    ing(
+        Exact("nginx.ingress.kubernetes.io/proxy-request-buffering"),
+        "HTTP buffering: void under passthrough",
+    ),
+    ing(
+        Exact("nginx.ingress.kubernetes.io/proxy-http-version"),
+        "HTTP version: void under passthrough",
+    ),
+    ing(
+        Exact("nginx.ingress.kubernetes.io/rewrite-target"),
+        "URL rewrite: void under passthrough",
+    ),
+    ing(
+        Exact("nginx.ingress.kubernetes.io/use-regex"),
+        "path matching: void under passthrough",
+    ),
+    ing(
+        Exact("nginx.ingress.kubernetes.io/configuration-snippet"),
+        "NGINX snippet: void under passthrough",
+    ),
+    ing(
+        Exact("nginx.ingress.kubernetes.io/server-snippet"),
+        "NGINX snippet: void under passthrough",
+    ),
+    ing(
+        Prefix("nginx.ingress.kubernetes.io/proxy-ssl-"),
+        "TLS to the backend from the proxy: void under passthrough",
+    ),
+    ing(
+        Prefix("nginx.ingress.kubernetes.io/auth-tls-"),
+        "client certificates checked by the proxy: the router must see them",
+    ),
+];
+
+/// Ingress keys kept on purpose although they look like L7 settings: Upbound's own
+/// values set `backend-protocol` beside passthrough, and the redirect keys are
+/// harmless under passthrough (and Traefik's NGINX provider reads `force-ssl-redirect`).
+pub const KEPT_INGRESS_KEYS: &[&str] = &[
+    "nginx.ingress.kubernetes.io/backend-protocol",
+    "nginx.ingress.kubernetes.io/ssl-redirect",
+    "nginx.ingress.kubernetes.io/force-ssl-redirect",
+];
+
+/// The catalogue entry that makes `key` (with `value`) an L7 key on `on`.
+pub fn l7_key(on: On, key: &str, value: Option<&str>) -> Option<&'static L7Key> {
+    if on == On::Ingress && KEPT_INGRESS_KEYS.contains(&key) {
+        return None;
+    }
+    L7_KEYS.iter().find(|entry| {
+        entry.on == on
+            && entry.key.matches(key)
+            && match entry.when {
+                When::Always => true,
+                When::NegForIngress => value.is_some_and(neg_asks_for_ingress),
+            }
+    })
+}
+
+/// `{"ingress": true}` in a `cloud.google.com/neg` value (JSON).
+fn neg_asks_for_ingress(value: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(value)
+        .ok()
+        .and_then(|v| v.get("ingress").and_then(serde_json::Value::as_bool))
+        .unwrap_or(false)
+}
+
+/// The AWS load-balancer types that are Layer 4 (the controller's `external`, the
+/// in-tree `nlb` and the legacy `nlb-ip`).
+pub const AWS_L4_TYPES: &[&str] = &["external", "nlb", "nlb-ip"];
+pub const AWS_TYPE_KEY: &str = AWS_TYPE;
+pub const AWS_SCHEME_KEY: &str = AWS_SCHEME;
+
+/// A label value in a controller preset.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(untagged)]
+pub enum LabelValue {
+    Fixed(&'static str),
+    /// The Gateway's name (`--gateway`).
+    #[serde(serialize_with = "gateway_placeholder")]
+    GatewayName,
+    /// The Gateway's namespace.
+    #[serde(serialize_with = "gateway_ns_placeholder")]
+    GatewayNamespace,
+}
+
+fn gateway_placeholder<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("<gateway>")
+}
+
+fn gateway_ns_placeholder<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("<gateway namespace>")
+}
+
+#[derive(Debug, Serialize)]
+pub struct ControllerPreset {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub pod_labels: &'static [(&'static str, LabelValue)],
+    pub namespace_labels: &'static [(&'static str, LabelValue)],
+    /// Annotations that switch an Ingress to TLS passthrough; empty for controllers
+    /// that only do passthrough through Gateway API.
+    pub ingress_passthrough: &'static [(&'static str, &'static str)],
+    /// Ingress classes that name this controller (to infer it from an Ingress).
+    pub ingress_classes: &'static [&'static str],
+    /// Cilium: admitted by a CiliumNetworkPolicy, not by NetworkPolicy labels.
+    pub cilium_policy: bool,
+    pub source: &'static str,
+}
+
+impl ControllerPreset {
+    pub fn gateway_only(&self) -> bool {
+        self.ingress_passthrough.is_empty()
+    }
+}
+
+const NS: &str = "kubernetes.io/metadata.name";
+const GATEWAY_NAME: &str = "gateway.networking.k8s.io/gateway-name";
+
+const fn gateway_namespaced(
+    name: &'static str,
+    description: &'static str,
+    source: &'static str,
+) -> ControllerPreset {
+    ControllerPreset {
+        name,
+        description,
+        pod_labels: &[(GATEWAY_NAME, LabelValue::GatewayName)],
+        namespace_labels: &[(NS, LabelValue::GatewayNamespace)],
+        ingress_passthrough: &[],
+        ingress_classes: &[],
+        cilium_policy: false,
+        source,
+    }
+}
+
+/// §5.3: the controllers whose data plane may sit in front of spaces-router.
+pub const CONTROLLERS: &[ControllerPreset] = &[
+    ControllerPreset {
+        name: "envoy-gateway",
+        description: "Envoy Gateway, proxies in envoy-gateway-system",
+        pod_labels: &[
+            ("app.kubernetes.io/name", LabelValue::Fixed("envoy")),
+            ("app.kubernetes.io/component", LabelValue::Fixed("proxy")),
+            (
+                "app.kubernetes.io/managed-by",
+                LabelValue::Fixed("envoy-gateway"),
+            ),
+        ],
+        namespace_labels: &[(NS, LabelValue::Fixed("envoy-gateway-system"))],
+        ingress_passthrough: &[],
+        ingress_classes: &[],
+        cilium_policy: false,
+        source: "Upbound docs; envoyproxy/gateway internal/infrastructure/kubernetes/proxy/resource.go",
+    },
+    ControllerPreset {
+        name: "ingress-nginx",
+        description: "ingress-nginx controller (needs --enable-ssl-passthrough)",
+        pod_labels: &[
+            ("app.kubernetes.io/name", LabelValue::Fixed("ingress-nginx")),
+            (
+                "app.kubernetes.io/component",
+                LabelValue::Fixed("controller"),
+            ),
+        ],
+        namespace_labels: &[(NS, LabelValue::Fixed("ingress-nginx"))],
+        ingress_passthrough: &[("nginx.ingress.kubernetes.io/ssl-passthrough", "true")],
+        ingress_classes: &["nginx"],
+        cilium_policy: false,
+        source: "Upbound docs; ingress-nginx chart _helpers.tpl",
+    },
+    ControllerPreset {
+        name: "traefik",
+        description: "Traefik with its kubernetesIngressNGINX provider",
+        pod_labels: &[("app.kubernetes.io/name", LabelValue::Fixed("traefik"))],
+        namespace_labels: &[(NS, LabelValue::Fixed("traefik"))],
+        ingress_passthrough: &[
+            ("nginx.ingress.kubernetes.io/ssl-passthrough", "true"),
+            ("nginx.ingress.kubernetes.io/force-ssl-redirect", "true"),
+        ],
+        ingress_classes: &["traefik"],
+        cilium_policy: false,
+        source: "Upbound docs (Traefik example)",
+    },
+    ControllerPreset {
+        name: "istio",
+        description: "Istio classic ingress gateway in istio-system",
+        pod_labels: &[
+            ("app", LabelValue::Fixed("istio-ingressgateway")),
+            ("istio", LabelValue::Fixed("ingressgateway")),
+        ],
+        namespace_labels: &[(NS, LabelValue::Fixed("istio-system"))],
+        ingress_passthrough: &[],
+        ingress_classes: &[],
+        cilium_policy: false,
+        source: "Upbound certificates doc",
+    },
+    gateway_namespaced(
+        "istio-gateway-api",
+        "Istio's Gateway API deployment, in the Gateway's namespace",
+        "istio gateway deployment controller",
+    ),
+    gateway_namespaced(
+        "nginx-gateway-fabric",
+        "NGINX Gateway Fabric data plane, in the Gateway's namespace",
+        "nginx/nginx-gateway-fabric provisioner",
+    ),
+    gateway_namespaced(
+        "kgateway",
+        "kgateway proxies, in the Gateway's namespace",
+        "kgateway-dev/kgateway deployer",
+    ),
+    gateway_namespaced(
+        "contour-gateway-provisioner",
+        "Contour gateway provisioner's Envoy, in the Gateway's namespace",
+        "projectcontour/contour provisioner",
+    ),
+    gateway_namespaced(
+        "envoy-gateway-namespaced",
+        "Envoy Gateway in GatewayNamespace deploy mode",
+        "envoyproxy/gateway GatewayNamespace mode",
+    ),
+    ControllerPreset {
+        name: "contour",
+        description: "Contour (static Envoy DaemonSet) in projectcontour",
+        pod_labels: &[("app", LabelValue::Fixed("envoy"))],
+        namespace_labels: &[(NS, LabelValue::Fixed("projectcontour"))],
+        ingress_passthrough: &[],
+        ingress_classes: &[],
+        cilium_policy: false,
+        source: "projectcontour/contour examples/contour/03-envoy.yaml",
+    },
+    ControllerPreset {
+        name: "kong",
+        description: "Kong gateway in kong",
+        pod_labels: &[
+            ("app.kubernetes.io/name", LabelValue::Fixed("kong")),
+            ("app.kubernetes.io/component", LabelValue::Fixed("app")),
+        ],
+        namespace_labels: &[(NS, LabelValue::Fixed("kong"))],
+        ingress_passthrough: &[],
+        ingress_classes: &[],
+        cilium_policy: false,
+        source: "Kong/charts _helpers.tpl",
+    },
+    ControllerPreset {
+        name: "haproxy",
+        description: "HAProxy Kubernetes Ingress Controller in haproxy-controller",
+        pod_labels: &[(
+            "app.kubernetes.io/name",
+            LabelValue::Fixed("kubernetes-ingress"),
+        )],
+        namespace_labels: &[(NS, LabelValue::Fixed("haproxy-controller"))],
+        ingress_passthrough: &[("haproxy.org/ssl-passthrough", "true")],
+        ingress_classes: &["haproxy"],
+        cilium_policy: false,
+        source: "haproxytech/helm-charts",
+    },
+    ControllerPreset {
+        name: "cilium",
+        description: "Cilium ingress/Gateway: its Envoy carries the reserved `ingress` identity",
+        pod_labels: &[],
+        namespace_labels: &[],
+        ingress_passthrough: &[],
+        ingress_classes: &[],
+        cilium_policy: true,
+        source: "cilium Documentation/network/servicemesh/ingress-reference.rst",
+    },
+];
+
+pub fn controller(name: &str) -> Option<&'static ControllerPreset> {
+    CONTROLLERS.iter().find(|c| c.name == name)
+}
+
+/// Ingress classes that can only do L7 (§4.2).
+pub const L7_INGRESS_CLASSES: &[(&str, &str)] = &[
+    ("alb", "AWS Application Load Balancer"),
+    ("gce", "GKE external Application Load Balancer"),
+    ("gce-internal", "GKE internal Application Load Balancer"),
+    ("azure/application-gateway", "Azure Application Gateway"),
+];
+
+/// GatewayClass controllers that can only do L7 (§4.3), by controllerName prefix.
+pub const L7_GATEWAY_CONTROLLERS: &[(KeyMatch, &str)] = &[
+    (
+        Prefix("networking.gke.io/gateway"),
+        "GKE Gateway (gke-l7-* classes)",
+    ),
+    (
+        Exact("gateway.k8s.aws/alb"),
+        "AWS Load Balancer Controller ALB gateway",
+    ),
+    (
+        Prefix("alb.networking.azure.io/"),
+        "Azure Application Gateway for Containers",
+    ),
+];
+
+/// GatewayClass names that are L7-only whatever controller they name.
+pub const L7_GATEWAY_CLASS_NAMES: &[(KeyMatch, &str)] = &[
+    (Prefix("gke-l7-"), "GKE Gateway L7 class"),
+    (
+        Exact("azure-alb-external"),
+        "Azure Application Gateway for Containers",
+    ),
+];
+
+/// The Gateway API limit on `spec.infrastructure.annotations` before v1.6.
+pub const GATEWAY_INFRASTRUCTURE_ANNOTATION_LIMIT: usize = 8;
+
+/// Helm 4's annotation that regroups documents after the post-renderer: never touched.
+pub const HELM4_FILENAME_ANNOTATION: &str = "postrenderer.helm.sh/postrender-filename";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cloud_and_scheme_has_one_set() {
+        for cloud in [Cloud::Aws, Cloud::Gcp, Cloud::Azure] {
+            for scheme in [Scheme::InternetFacing, Scheme::Internal] {
+                assert_eq!(
+                    CLOUD_SETS
+                        .iter()
+                        .filter(|s| s.cloud == cloud && s.scheme == scheme)
+                        .count(),
+                    1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn set_keys_belong_to_their_cloud() {
+        for set in CLOUD_SETS {
+            for (k, _) in set.annotations {
+                assert_eq!(cloud_of_key(k), Some(set.cloud), "{k}");
+            }
+        }
+    }
+
+    #[test]
+    fn controller_names_are_unique() {
+        let mut names: Vec<_> = CONTROLLERS.iter().map(|c| c.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), CONTROLLERS.len());
+    }
+
+    #[test]
+    fn kept_keys_are_not_stripped() {
+        assert!(
+            l7_key(
+                On::Ingress,
+                "nginx.ingress.kubernetes.io/backend-protocol",
+                Some("HTTPS")
+            )
+            .is_none()
+        );
+        assert!(
+            l7_key(
+                On::Ingress,
+                "nginx.ingress.kubernetes.io/proxy-ssl-verify",
+                Some("on")
+            )
+            .is_some()
+        );
+        assert!(
+            l7_key(
+                On::Service,
+                "cloud.google.com/neg",
+                Some(r#"{"ingress": true}"#)
+            )
+            .is_some()
+        );
+        assert!(
+            l7_key(
+                On::Service,
+                "cloud.google.com/neg",
+                Some(r#"{"exposed_ports": {"80":{}}}"#)
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn gcp_internet_facing_contradicts_internal() {
+        assert_eq!(
+            contradicting_keys(Cloud::Gcp, Scheme::InternetFacing),
+            ["networking.gke.io/load-balancer-type"]
+        );
+        assert!(contradicting_keys(Cloud::Aws, Scheme::Internal).is_empty());
+    }
+}

@@ -1,0 +1,153 @@
+//! The YAML layer: a span tree per document, edits as byte splices, and a writer for
+//! the small fragments the program adds. No document is ever re-emitted from a tree.
+
+pub mod edit;
+pub mod tree;
+pub mod write;
+
+pub use edit::Edits;
+pub use tree::{NodeId, NodeKind, ParseError, Style, Tree};
+
+/// Whether a plain scalar is read by Kubernetes as something other than a string.
+///
+/// Kubernetes decodes YAML with sigs.k8s.io/yaml on go-yaml v2, whose resolver follows
+/// YAML 1.1: `yes`/`on`/`y` are booleans, `0644` is octal, `1_000` is 1000, `1e3` is a
+/// float. Timestamps stay strings when decoded into untyped JSON, and base-60 numbers
+/// are not supported there, so both count as strings here.
+pub fn resolves_to_non_string(plain: &str) -> bool {
+    if is_null_or_bool(plain) {
+        return true;
+    }
+    match plain.as_bytes().first() {
+        Some(b'0'..=b'9' | b'+' | b'-' | b'.') => {
+            let digits: String = plain.chars().filter(|&c| c != '_').collect();
+            is_go_int(&digits) || is_yaml_style_float(&digits)
+        }
+        _ => false,
+    }
+}
+
+fn is_null_or_bool(s: &str) -> bool {
+    matches!(
+        s,
+        "" | "~"
+            | "null"
+            | "Null"
+            | "NULL"
+            | "y"
+            | "Y"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "n"
+            | "N"
+            | "no"
+            | "No"
+            | "NO"
+            | "true"
+            | "True"
+            | "TRUE"
+            | "false"
+            | "False"
+            | "FALSE"
+            | "on"
+            | "On"
+            | "ON"
+            | "off"
+            | "Off"
+            | "OFF"
+            | ".inf"
+            | ".Inf"
+            | ".INF"
+            | "+.inf"
+            | "+.Inf"
+            | "+.INF"
+            | "-.inf"
+            | "-.Inf"
+            | "-.INF"
+            | ".nan"
+            | ".NaN"
+            | ".NAN"
+    )
+}
+
+fn digits_in(s: &str, radix: u32) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_digit(radix))
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)` syntax (range aside): sign, then a `0x`, `0o`,
+/// `0b` or leading-`0` octal prefix, or decimal digits.
+fn is_go_int(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let lower = body.get(..2).map(str::to_ascii_lowercase);
+    match lower.as_deref() {
+        Some("0x") => digits_in(&body[2..], 16),
+        Some("0o") => digits_in(&body[2..], 8),
+        Some("0b") => digits_in(&body[2..], 2),
+        _ if body.len() > 1 && body.starts_with('0') => digits_in(&body[1..], 8),
+        _ => digits_in(body, 10),
+    }
+}
+
+/// go-yaml v2's `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn is_yaml_style_float(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    if let Some(exp) = exponent
+        && !digits_in(exp.strip_prefix(['+', '-']).unwrap_or(exp), 10)
+    {
+        return false;
+    }
+    match mantissa.split_once('.') {
+        Some(("", frac)) => digits_in(frac, 10),
+        Some((int, frac)) => digits_in(int, 10) && (frac.is_empty() || digits_in(frac, 10)),
+        None => digits_in(mantissa, 10),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolves_to_non_string as typed;
+
+    #[test]
+    fn yaml11_scalars_that_are_not_strings() {
+        for s in [
+            "yes", "No", "on", "OFF", "y", "N", "true", "~", "null", "", "0644", "012", "0x1F",
+            "0X1F", "1_000", "-3", "+7", "0b101", "0o17", "1.5", ".5", "1.", "1e3", "1.0e+3", "09",
+            ".inf", "-.Inf", ".nan", "0", "8443",
+        ] {
+            assert!(typed(s), "{s:?} should not be a string");
+        }
+    }
+
+    #[test]
+    fn scalars_that_stay_strings() {
+        for s in [
+            "enabled",
+            "external",
+            "ip",
+            "internet-facing",
+            "Internal",
+            "yes!",
+            "v1.2",
+            "1.2.3",
+            "8443a",
+            "0x",
+            "190:20:30",
+            "2001-12-14",
+            "a:b",
+            "nlb-ip",
+            "e",
+            "1e",
+            "0b2",
+            "-",
+            "..5",
+            "Yes please",
+        ] {
+            assert!(!typed(s), "{s:?} should be a string");
+        }
+    }
+}

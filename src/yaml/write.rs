@@ -411,6 +411,48 @@ impl<'t, 'a> Writer<'t, 'a> {
         Ok(())
     }
 
+    /// Replaces one item of a sequence by `items` (zero or more), in its place, so the
+    /// items around it keep their order and bytes.
+    pub fn replace_item(
+        &mut self,
+        seq: NodeId,
+        item: NodeId,
+        items: &[Fragment],
+    ) -> Result<(), Unsupported> {
+        if items.is_empty() {
+            return self.remove_item(seq, item);
+        }
+        let tree = self.tree;
+        let node = tree.node(item);
+        if tree.is_flow(seq) {
+            let body: Vec<String> = items.iter().map(flow).collect();
+            self.edits.replace(node.start..node.end, body.join(", "));
+            return Ok(());
+        }
+        let dash = self.dash_of(item)?;
+        if !self.first_on_line(dash) {
+            return Err(unsupported(
+                dash,
+                "cannot replace an item of a nested inline sequence",
+            ));
+        }
+        let dash_col = dash - self.line_start(dash);
+        let mut text = String::new();
+        for item in items {
+            text.push_str(&self.seq_item(item, dash_col));
+        }
+        let start = self.line_start(dash);
+        let end = self.line_after(node.end);
+        if end == self.src().len() && !self.src().ends_with('\n') {
+            // The item is the last line of a text without a final line break.
+            let trimmed = text.strip_suffix(self.nl).unwrap_or(&text).to_string();
+            self.edits.replace(start..end, trimmed);
+        } else {
+            self.edits.replace(start..end, text);
+        }
+        Ok(())
+    }
+
     /// One block sequence item, `- ` at `dash_col`, ending in a line break.
     fn seq_item(&self, item: &Fragment, dash_col: usize) -> String {
         let content = dash_col + 2;
@@ -632,6 +674,36 @@ mod tests {
             out,
             "from:\n  - c: 3\n  - m:\n      k: \"v\"\n    p: \"w\"\n"
         );
+    }
+
+    #[test]
+    fn replaces_an_item_in_place() {
+        let peer = Fragment::Map(vec![("p".into(), Fragment::string_map([("k", "v")]))]);
+        let out = edit("from:\n  - a: 1\n  - b: 2 # kept\n  - c: 3\n", |w| {
+            let seq = w.tree.get(w.tree.root.unwrap(), "from").unwrap();
+            let first = w.tree.items(seq)[0];
+            w.replace_item(seq, first, &[peer.clone(), Fragment::str("x")])
+                .unwrap();
+            let last = w.tree.items(seq)[2];
+            w.replace_item(seq, last, &[]).unwrap();
+        });
+        assert_eq!(
+            out,
+            "from:\n  - p:\n      k: \"v\"\n  - \"x\"\n  - b: 2 # kept\n"
+        );
+        let out = edit("from: [{a: 1}, {b: 2}]\n", |w| {
+            let seq = w.tree.get(w.tree.root.unwrap(), "from").unwrap();
+            let first = w.tree.items(seq)[0];
+            w.replace_item(seq, first, &[peer.clone(), peer.clone()])
+                .unwrap();
+        });
+        assert_eq!(out, "from: [{p: {k: \"v\"}}, {p: {k: \"v\"}}, {b: 2}]\n");
+        let out = edit("from:\n- a: 1", |w| {
+            let seq = w.tree.get(w.tree.root.unwrap(), "from").unwrap();
+            let first = w.tree.items(seq)[0];
+            w.replace_item(seq, first, &[Fragment::str("x")]).unwrap();
+        });
+        assert_eq!(out, "from:\n- \"x\"");
     }
 
     #[test]

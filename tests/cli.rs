@@ -1,0 +1,403 @@
+//! The render command line: options, environment, config file, values files, exit
+//! codes, and what goes to stdout, stderr and the log file.
+
+use assert_cmd::Command;
+
+const SERVICE: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: spaces-router
+  namespace: upbound-system
+  annotations:
+    service.beta.kubernetes.io/aws-load-balancer-backend-protocol: http
+spec:
+  type: LoadBalancer
+";
+
+const CLUSTER_IP: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: spaces-router
+spec:
+  type: ClusterIP
+";
+
+fn cmd() -> Command {
+    let mut cmd = Command::cargo_bin("spaces-expose").expect("binary is built");
+    cmd.env_clear();
+    cmd
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(cmd: &mut Command, stdin: &str) -> Out {
+    let out = cmd.write_stdin(stdin.to_string()).output().expect("runs");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn renders_stdin_to_stdout_with_a_summary_on_stderr() {
+    let out = run(cmd().arg("--cloud=aws"), SERVICE);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("service.beta.kubernetes.io/aws-load-balancer-type: \"external\"")
+    );
+    assert!(!out.stdout.contains("backend-protocol"));
+    assert_eq!(
+        out.stderr,
+        "spaces-expose: Service upbound-system/spaces-router: +3 annotations (aws), -1 L7 annotation\n"
+    );
+}
+
+#[test]
+fn quiet_prints_nothing_on_success() {
+    let out = run(cmd().args(["--cloud", "aws", "-q"]), SERVICE);
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+    assert!(!out.stdout.is_empty());
+}
+
+#[test]
+fn missing_cloud_is_a_usage_error_naming_the_choices() {
+    let out = run(&mut cmd(), SERVICE);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr
+            .contains("missing --cloud: choose one of aws, gcp, azure, none"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn unknown_cloud_and_unknown_flag_exit_2() {
+    let out = run(cmd().arg("--cloud=mars"), SERVICE);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("invalid value 'mars'"),
+        "{}",
+        out.stderr
+    );
+    let out = run(cmd().args(["--cloud=aws", "--frobnicate"]), SERVICE);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--frobnicate"), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+}
+
+#[test]
+fn environment_supplies_options_and_flags_win() {
+    let out = run(cmd().env("SPACES_EXPOSE_CLOUD", "gcp"), SERVICE);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("cloud.google.com/l4-rbs: \"enabled\""));
+    let out = run(
+        cmd()
+            .env("SPACES_EXPOSE_CLOUD", "gcp")
+            .arg("--cloud=azure")
+            .env("SPACES_EXPOSE_SCHEME", "internal"),
+        SERVICE,
+    );
+    assert!(
+        out.stdout
+            .contains("azure-load-balancer-internal: \"true\""),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("l4-rbs"));
+}
+
+#[test]
+fn mode_from_environment_turns_cluster_ip_into_load_balancer() {
+    let out = run(
+        cmd()
+            .env("SPACES_EXPOSE_CLOUD", "aws")
+            .env("SPACES_EXPOSE_MODE", "load-balancer"),
+        CLUSTER_IP,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("type: \"LoadBalancer\""),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("type LoadBalancer, +3 annotations (aws)"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn config_file_applies_and_flags_override_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.yaml");
+    std::fs::write(
+        &config,
+        "cloud: aws\nscheme: internal\naws:\n  targetType: instance\n",
+    )
+    .unwrap();
+    let out = run(cmd().arg("--config").arg(&config), SERVICE);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("aws-load-balancer-scheme: \"internal\"")
+    );
+    assert!(out.stdout.contains("nlb-target-type: \"instance\""));
+    let out = run(
+        cmd()
+            .env("SPACES_EXPOSE_CONFIG", &config)
+            .arg("--scheme=internet-facing"),
+        SERVICE,
+    );
+    assert!(
+        out.stdout
+            .contains("aws-load-balancer-scheme: \"internet-facing\""),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn config_file_with_unknown_key_names_the_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.yaml");
+    std::fs::write(&config, "cloud: aws\n\nclod: gcp\n").unwrap();
+    let out = run(cmd().arg("--config").arg(&config), SERVICE);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+    assert!(out.stderr.contains("c.yaml:3:"), "{}", out.stderr);
+    assert!(out.stderr.contains("clod"), "{}", out.stderr);
+}
+
+#[test]
+fn unreadable_config_names_the_file() {
+    let out = run(
+        cmd().args(["--cloud=aws", "--config=/nonexistent/spaces.yaml"]),
+        SERVICE,
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("cannot read /nonexistent/spaces.yaml"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn values_file_implies_load_balancer_mode_and_later_files_win() {
+    let dir = tempfile::tempdir().unwrap();
+    let lb = dir.path().join("lb.yaml");
+    let cip = dir.path().join("cip.yaml");
+    std::fs::write(
+        &lb,
+        "router:\n  proxy:\n    service:\n      type: LoadBalancer\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &cip,
+        "router:\n  proxy:\n    service:\n      type: ClusterIP\n",
+    )
+    .unwrap();
+    let out = run(
+        cmd().arg("--cloud=aws").arg("--values").arg(&lb),
+        CLUSTER_IP,
+    );
+    assert!(
+        out.stdout.contains("type: \"LoadBalancer\""),
+        "{}",
+        out.stderr
+    );
+    let out = run(
+        cmd()
+            .arg("--cloud=aws")
+            .arg("--values")
+            .arg(&lb)
+            .arg("--values")
+            .arg(&cip),
+        CLUSTER_IP,
+    );
+    assert_eq!(
+        out.stdout, CLUSTER_IP,
+        "the later values file keeps ClusterIP"
+    );
+    // A flag beats what the values imply.
+    let out = run(
+        cmd()
+            .arg("--cloud=aws")
+            .arg("--mode=auto")
+            .arg("--values")
+            .arg(&lb),
+        CLUSTER_IP,
+    );
+    assert_eq!(out.stdout, CLUSTER_IP);
+}
+
+#[test]
+fn broken_values_file_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("values.yaml");
+    std::fs::write(&values, "router:\n  proxy: [unclosed\n").unwrap();
+    let out = run(
+        cmd().arg("--cloud=aws").arg("--values").arg(&values),
+        SERVICE,
+    );
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("values.yaml:"), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+}
+
+#[test]
+fn annotation_and_keep_annotation() {
+    let out = run(
+        cmd().args([
+            "--cloud=aws",
+            "--annotation=service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags=team=spaces",
+            "--keep-annotation=service.beta.kubernetes.io/aws-load-balancer-backend-protocol",
+        ]),
+        SERVICE,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("aws-load-balancer-additional-resource-tags: \"team=spaces\"")
+    );
+    assert!(
+        out.stdout
+            .contains("aws-load-balancer-backend-protocol: http")
+    );
+    let out = run(cmd().args(["--cloud=aws", "--annotation=novalue"]), SERVICE);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("--annotation expects KEY=VALUE"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn service_option_picks_other_targets_and_missing_targets_warn() {
+    let out = run(
+        cmd().args(["--cloud=gcp", "--service=traefik/traefik"]),
+        SERVICE,
+    );
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stdout, SERVICE, "no target: unchanged");
+    assert!(
+        out.stderr
+            .contains("warning: no Service traefik/traefik in the input"),
+        "{}",
+        out.stderr
+    );
+    let out = run(
+        cmd().args(["--cloud=gcp", "--service=traefik/traefik", "--strict"]),
+        SERVICE,
+    );
+    assert_eq!(out.code, 1, "--strict turns the warning into a failure");
+    assert_eq!(out.stdout, "");
+}
+
+#[test]
+fn custom_controller_without_labels_is_refused() {
+    let out = run(
+        cmd().args(["--cloud=aws", "--controller=custom", "--pod-label=app=x"]),
+        SERVICE,
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("--controller custom needs both --pod-label and --namespace-label"),
+        "{}",
+        out.stderr
+    );
+    let out = run(
+        cmd().args(["--cloud=aws", "--controller=nginx-plus"]),
+        SERVICE,
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("unknown controller \"nginx-plus\""),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn empty_and_comment_only_input_say_no_resources() {
+    for input in ["", "\n\n", "# nothing\n"] {
+        let out = run(cmd().arg("--cloud=aws"), input);
+        assert_eq!(out.code, 0);
+        assert_eq!(out.stdout, "# spaces-expose: no resources\n");
+    }
+}
+
+#[test]
+fn malformed_input_names_document_template_line_and_column() {
+    let input = "---\n# Source: spaces/templates/ok.yaml\nkind: ConfigMap\n---\n# Source: spaces/templates/bad.yaml\nkind: Service\nmetadata:\n  name: x\n bad: indentation\n";
+    let out = run(cmd().arg("--cloud=aws"), input);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.starts_with("spaces-expose: error: <stdin>:9:2: document 2 (spaces/templates/bad.yaml): invalid YAML:"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn errors_are_appended_to_the_log_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.txt");
+    std::fs::write(&log, "earlier line\n").unwrap();
+    let out = run(cmd().env("SPACES_EXPOSE_LOG", &log), SERVICE);
+    assert_eq!(out.code, 2);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.starts_with("earlier line\n"));
+    assert!(logged.contains("error: missing --cloud"), "{logged}");
+    // Usage errors from the flag parser too.
+    let out = run(cmd().env("SPACES_EXPOSE_LOG", &log).arg("--bogus"), SERVICE);
+    assert_eq!(out.code, 2);
+    assert!(std::fs::read_to_string(&log).unwrap().contains("--bogus"));
+    // And the summary of a successful run.
+    let out = run(
+        cmd().arg("--cloud=aws").arg("--log-file").arg(&log),
+        SERVICE,
+    );
+    assert_eq!(out.code, 0);
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("+3 annotations (aws)")
+    );
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let out = run(cmd().arg("--help"), "");
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("--cloud"));
+    let out = run(cmd().arg("--version"), "");
+    assert_eq!(
+        (out.code, out.stdout.trim()),
+        (0, concat!("spaces-expose ", env!("CARGO_PKG_VERSION")))
+    );
+}
+
+#[test]
+fn completions_for_bash() {
+    let out = run(cmd().args(["completions", "bash"]), "");
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stdout.contains("complete -F _spaces__expose"),
+        "{}",
+        out.stdout
+    );
+}

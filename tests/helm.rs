@@ -395,3 +395,60 @@ fn helm_cases_from_testdata() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `scripts/package.sh` builds an archive that Helm 4 installs and runs.
+#[test]
+fn helm4_installs_the_packaged_plugin() {
+    let Some(helm) = Helm::V4.available() else {
+        return;
+    };
+    let out = Command::new(root().join("scripts/package.sh"))
+        .env("SPACES_EXPOSE_BINARY", binary())
+        .output()
+        .expect("package.sh runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let archive = std::fs::read_dir(root().join("dist"))
+        .expect("dist/ exists")
+        .map(|e| e.expect("dir entry").path())
+        .find(|p| p.extension().is_some_and(|e| e == "tgz"))
+        .expect("an archive in dist/");
+    let home = HelmHome::new();
+    let install = home
+        .command(&helm)
+        .args(["plugin", "install"])
+        .arg(&archive)
+        .arg("--verify=false")
+        .output()
+        .expect("helm runs");
+    assert!(
+        install.status.success(),
+        "{}",
+        String::from_utf8_lossy(&install.stderr)
+    );
+    let out = home
+        .command(&helm)
+        .args(["template", RELEASE])
+        .arg(chart())
+        .args([
+            "-n",
+            NAMESPACE,
+            "--post-renderer",
+            "spaces-expose",
+            "--post-renderer-args=--cloud=gcp",
+        ])
+        .arg("-f")
+        .arg(chart().join("ci/gcp.yaml"))
+        .output()
+        .expect("helm runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("cloud.google.com/l4-rbs"), "{stdout}");
+}

@@ -58,11 +58,7 @@ impl Controller {
     }
 
     /// Pod and namespace labels with the Gateway placeholders filled in.
-    pub fn labels(
-        &self,
-        gateway: &str,
-        gateway_namespace: &str,
-    ) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    pub fn labels(&self, gateway: &str, gateway_namespace: &str) -> (Labels, Labels) {
         let fill = |pairs: &[(&str, LabelValue)]| -> Vec<(String, String)> {
             pairs
                 .iter()
@@ -82,6 +78,9 @@ impl Controller {
         }
     }
 }
+
+/// Label pairs, in order.
+pub type Labels = Vec<(String, String)>;
 
 /// Rule level overrides for `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -446,12 +445,12 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
             namespace_labels: Vec::new(),
         });
     }
-    if !args.pod_labels.is_empty() || !args.namespace_labels.is_empty() {
-        if !controllers.iter().any(|c| c.preset.is_none()) {
-            return Err(Error::Usage(
-                "--pod-label and --namespace-label describe a `--controller custom`; add --controller custom".to_string(),
-            ));
-        }
+    if (!args.pod_labels.is_empty() || !args.namespace_labels.is_empty())
+        && !controllers.iter().any(|c| c.preset.is_none())
+    {
+        return Err(Error::Usage(
+            "--pod-label and --namespace-label describe a `--controller custom`; add --controller custom".to_string(),
+        ));
     }
 
     let services = match first_non_empty([Some(args.services.clone()), file.services.clone(), None])

@@ -234,15 +234,13 @@ fn objects_of(tree: &Tree, default_namespace: &str) -> Vec<Object> {
     let Some(object) = object_at(tree, root, default_namespace) else {
         return Vec::new();
     };
-    if object.kind == "List" || (object.kind.ends_with("List") && tree.get(root, "items").is_some())
-    {
-        if let Some(items) = tree.get(root, "items") {
-            return tree
-                .items(items)
-                .iter()
-                .filter_map(|&item| object_at(tree, item, default_namespace))
-                .collect();
-        }
+    let is_list = object.kind == "List" || object.kind.ends_with("List");
+    if is_list && let Some(items) = tree.get(root, "items") {
+        return tree
+            .items(items)
+            .iter()
+            .filter_map(|&item| object_at(tree, item, default_namespace))
+            .collect();
     }
     vec![object]
 }

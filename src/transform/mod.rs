@@ -1,5 +1,8 @@
 //! The edits render makes, one file per kind of object.
 
+pub mod gateway;
+pub mod ingress;
+pub mod network_policy;
 pub mod service;
 
 use crate::error::Result;
@@ -8,6 +11,9 @@ use crate::render::Plan;
 /// Runs every transform over the stream, in a fixed order.
 pub fn apply_all(plan: &mut Plan) -> Result<()> {
     service::apply(plan)?;
+    ingress::apply(plan)?;
+    gateway::apply(plan)?;
+    network_policy::apply(plan)?;
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use crate::manifest::{Document, Object};
 use crate::presets::{self, Cloud, KeyMatch};
 use crate::render::Plan;
 use crate::yaml::NodeId;
-use crate::yaml::write::Fragment;
+use crate::yaml::write::{Fragment, quote};
 
 use super::counted;
 
@@ -79,6 +79,29 @@ fn edit<'s, 'a>(plan: &mut Plan<'s, 'a>, doc: &'s Document<'a>, object: &'s Obje
         )];
         if protocol == Some("HTTPS") {
             pairs.insert(0, ("protocol".to_string(), Fragment::str("TLS")));
+        }
+        // A flow `tls: {...}` is rewritten whole from its own entries: removing its
+        // last entry and then adding one would leave a stray comma.
+        if let Some(t) = tls.filter(|&t| tree.is_flow(t)) {
+            let mut body: Vec<String> = tree
+                .entries(t)
+                .iter()
+                .filter(|&&(k, _)| !matches!(tree.scalar(k), Some("certificateRefs" | "mode")))
+                .map(|&(k, v)| format!("{}: {}", tree.text(k), tree.text(v)))
+                .collect();
+            body.insert(0, format!("mode: {}", quote("Passthrough")));
+            let node = tree.node(t);
+            plan.writer(doc)
+                .edits
+                .replace(node.start..node.end, format!("{{{}}}", body.join(", ")));
+            pairs.retain(|(k, _)| k != "tls");
+            if !pairs.is_empty() {
+                plan.writer(doc)
+                    .upsert(listener, &pairs)
+                    .map_err(|e| plan.unsupported(doc, object, e))?;
+            }
+            notes.push(note);
+            continue;
         }
         // A passthrough listener has no certificate: the router ends TLS.
         if let Some(t) = tls

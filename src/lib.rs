@@ -7,7 +7,10 @@
 
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod error;
+pub mod guide;
+pub mod lint;
 pub mod manifest;
 pub mod presets;
 pub mod render;

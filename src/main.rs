@@ -7,10 +7,11 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use spaces_expose::cli::{Cli, Command, RenderArgs};
+use spaces_expose::cli::{CheckArgs, CheckFormat, Cli, Command, DiffArgs, RenderArgs, TableFormat};
 use spaces_expose::config::{self, Config};
 use spaces_expose::error::Error;
-use spaces_expose::render;
+use spaces_expose::lint::{self, format};
+use spaces_expose::{diff, guide, render};
 
 /// Where diagnostics go besides stderr: `--log-file`, and under Helm 4 (which discards
 /// a post-renderer's stderr) the terminal.
@@ -131,18 +132,133 @@ fn run_render(args: &RenderArgs, diagnostics: &mut Diagnostics) -> Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
+/// The files named on the command line, or stdin; each with the name messages use.
+fn read_inputs(files: &[String]) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    if files.is_empty() {
+        return Ok(vec![("<stdin>".to_string(), read_stdin()?)]);
+    }
+    files
+        .iter()
+        .map(|f| {
+            if f == "-" {
+                Ok(("<stdin>".to_string(), read_stdin()?))
+            } else {
+                std::fs::read(f)
+                    .map(|bytes| (f.clone(), bytes))
+                    .map_err(|e| Error::io(format!("cannot read {f}"), e))
+            }
+        })
+        .collect()
+}
+
+fn run_check(args: &CheckArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
+    let config = config::resolve(&args.render)?;
+    *diagnostics = Diagnostics::for_args(&args.render, Some(&config));
+    let levels = lint::Levels::resolve(&config.rules, &args.rules)?;
+    let mut findings = Vec::new();
+    let mut notes = Vec::new();
+    let mut invalid = false;
+    for (name, bytes) in read_inputs(&args.files)? {
+        let report = lint::check(&bytes, &name, &config, &levels);
+        invalid |= report.invalid;
+        findings.extend(report.findings);
+        for note in report.notes {
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+    }
+    for note in &notes {
+        diagnostics.detail(note);
+    }
+    let out = match args.format {
+        CheckFormat::Text => format::text(&findings),
+        CheckFormat::Json => format::json(&findings),
+        CheckFormat::Github => format::github(&findings),
+        CheckFormat::Sarif => format::sarif(&findings),
+    };
+    write_stdout(out.as_bytes())?;
+    let (errors, warnings) = lint::counts(&findings);
+    diagnostics.detail(&format!("check: {errors} error(s), {warnings} warning(s)"));
+    if invalid {
+        diagnostics.error(&Error::Usage(
+            "the input is not valid YAML (SE503); nothing else in the broken documents was checked"
+                .to_string(),
+        ));
+        return Ok(ExitCode::from(2));
+    }
+    if errors > 0 || (config.strict && warnings > 0) {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_diff(args: &DiffArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
+    let config = config::resolve(&args.render)?;
+    *diagnostics = Diagnostics::for_args(&args.render, Some(&config));
+    config::require_cloud(&config)?;
+    let color =
+        io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut text = String::new();
+    let mut changed = 0;
+    for (name, bytes) in read_inputs(&args.files)? {
+        let diffed = diff::diff(&bytes, &name, &config, color)?;
+        for warning in &diffed.report.warnings {
+            diagnostics.warn(&warning.to_string());
+        }
+        text.push_str(&diffed.text);
+        changed += diffed.changed;
+    }
+    write_stdout(text.as_bytes())?;
+    if changed == 0 {
+        diagnostics.info("no changes");
+    } else {
+        diagnostics.detail(&format!("{changed} document(s) would change"));
+    }
+    Ok(if args.exit_code && changed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 fn run(cli: Cli, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
     match cli.command {
         None => run_render(&cli.render, diagnostics),
+        Some(Command::Check(args)) => run_check(&args, diagnostics),
+        Some(Command::Diff(args)) => run_diff(&args, diagnostics),
+        Some(Command::Guide(args)) => {
+            let config = config::resolve(&args)?;
+            *diagnostics = Diagnostics::for_args(&args, Some(&config));
+            let cloud = config::require_cloud(&config)?;
+            write_stdout(guide::guide(&config, cloud).as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Presets { format }) => {
+            let out = match format {
+                TableFormat::Text => guide::presets_text(),
+                TableFormat::Json => guide::presets_json(),
+            };
+            write_stdout(out.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Explain { code }) => {
+            let rule = lint::rules::find(&code).ok_or_else(|| {
+                let codes: Vec<&str> = lint::RULES.iter().map(|r| r.code).collect();
+                Error::Usage(format!(
+                    "unknown rule {code:?}; the rules are {}",
+                    codes.join(", ")
+                ))
+            })?;
+            write_stdout(lint::rules::explain(rule).as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Completions { shell }) => {
             let mut buffer = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "spaces-expose", &mut buffer);
             write_stdout(&buffer)?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(other) => Err(Error::Usage(format!(
-            "{other:?}: not available in this build"
-        ))),
     }
 }
 

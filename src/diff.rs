@@ -1,0 +1,236 @@
+//! `diff`: what render would change, as one unified diff per changed document.
+//!
+//! Render never drops or reorders documents: it edits some in place and adds a few
+//! right after the one they belong with. So the output documents line up with the
+//! input ones, and a document whose kind and name differ from the input document at
+//! the same place is an added one.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use similar::TextDiff;
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::manifest::{self, Object, Stream};
+use crate::render::{self, Report};
+use crate::stream;
+use crate::yaml::Edits;
+
+/// Shown instead of every value under a Secret's `data` or `stringData`.
+pub const MASK: &str = "\"<masked>\"";
+
+#[derive(Debug)]
+pub struct Diffed {
+    /// The unified diffs (empty when nothing would change).
+    pub text: String,
+    /// How many documents would change or be added.
+    pub changed: usize,
+    /// Render's own report (warnings, changes).
+    pub report: Report,
+}
+
+/// Renders `input` with `config` and diffs each document against its rendered form.
+/// `color` adds ANSI colours (the caller decides: a terminal, and no `NO_COLOR`).
+pub fn diff(input: &[u8], file: &str, config: &Config, color: bool) -> Result<Diffed> {
+    let text = manifest::decode(input, file)?;
+    let stream = Stream::parse(text, file, &config.namespace)?;
+    let rendered = render::render_stream(&stream, config)?;
+    let mut diffed = Diffed {
+        text: String::new(),
+        changed: 0,
+        report: rendered.report,
+    };
+    if stream.is_empty() {
+        return Ok(diffed);
+    }
+    let output = rendered.output.as_str();
+    let chunks = stream::split(output);
+    let mut j = 0;
+    for doc in &stream.docs {
+        // Documents render added before this one's edited form.
+        while j < chunks.len() {
+            let out = &output[chunks[j].range.clone()];
+            if out == doc.text || same_identity(doc.objects.first(), out, &config.namespace) {
+                break;
+            }
+            diffed.push(None, "", out, file, j + 1, &config.namespace, color);
+            j += 1;
+        }
+        let Some(chunk) = chunks.get(j) else { break };
+        let out = &output[chunk.range.clone()];
+        if out != doc.text {
+            let heading = Heading {
+                template: manifest::template_of(doc, doc.objects.first()),
+                object: doc.objects.first().map(Object::label),
+                document: doc.index + 1,
+            };
+            diffed.push(
+                Some(heading),
+                doc.text,
+                out,
+                file,
+                doc.index + 1,
+                &config.namespace,
+                color,
+            );
+        }
+        j += 1;
+    }
+    for (k, chunk) in chunks.iter().enumerate().skip(j) {
+        let out = &output[chunk.range.clone()];
+        diffed.push(None, "", out, file, k + 1, &config.namespace, color);
+    }
+    Ok(diffed)
+}
+
+struct Heading {
+    template: Option<String>,
+    object: Option<String>,
+    document: usize,
+}
+
+/// Whether a rendered document holds the same first object as the input document.
+fn same_identity(input: Option<&Object>, rendered: &str, namespace: &str) -> bool {
+    let Some(input) = input else {
+        return false;
+    };
+    let Ok(parsed) = Stream::parse(rendered, "", namespace) else {
+        return false;
+    };
+    parsed
+        .docs
+        .first()
+        .and_then(|d| d.objects.first())
+        .is_some_and(|o| o.kind == input.kind && o.name == input.name)
+}
+
+impl Diffed {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        heading: Option<Heading>,
+        old: &str,
+        new: &str,
+        file: &str,
+        document: usize,
+        namespace: &str,
+        color: bool,
+    ) {
+        let heading = heading.unwrap_or_else(|| {
+            let parsed = Stream::parse(new, file, namespace).ok();
+            let doc = parsed.as_ref().and_then(|s| s.docs.first());
+            Heading {
+                template: doc.and_then(|d| manifest::template_of(d, d.objects.first())),
+                object: doc
+                    .and_then(|d| d.objects.first())
+                    .map(|o| format!("{} (added)", o.label())),
+                document,
+            }
+        });
+        let old = mask_secrets(old, namespace);
+        let new = mask_secrets(new, namespace);
+        let name = heading
+            .template
+            .clone()
+            .unwrap_or_else(|| format!("{file} document {}", heading.document));
+        let what = heading
+            .object
+            .map(|o| format!(" ({o})"))
+            .unwrap_or_default();
+        let (bold, red, green, cyan, reset) = if color {
+            ("\x1b[1m", "\x1b[31m", "\x1b[32m", "\x1b[36m", "\x1b[0m")
+        } else {
+            ("", "", "", "", "")
+        };
+        let _ = writeln!(self.text, "{bold}--- a/{name}{what}{reset}");
+        let _ = writeln!(self.text, "{bold}+++ b/{name}{what}{reset}");
+        let diff = TextDiff::from_lines(old.as_ref(), new.as_ref());
+        let hunks = diff.unified_diff().context_radius(3).to_string();
+        for line in hunks.lines() {
+            let paint = match line.as_bytes().first() {
+                Some(b'@') => cyan,
+                Some(b'+') => green,
+                Some(b'-') => red,
+                _ => "",
+            };
+            if paint.is_empty() {
+                let _ = writeln!(self.text, "{line}");
+            } else {
+                let _ = writeln!(self.text, "{paint}{line}{reset}");
+            }
+        }
+        self.changed += 1;
+    }
+}
+
+/// Replaces every value under `data` and `stringData` of the Secrets in one document
+/// with [`MASK`], so that a diff never shows a Secret value (SPEC §3.7).
+pub fn mask_secrets<'t>(text: &'t str, namespace: &str) -> Cow<'t, str> {
+    if text.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let Ok(parsed) = Stream::parse(text, "", namespace) else {
+        // Render parsed this text already; a failure here would be a bug. Show
+        // nothing rather than risk a value.
+        return Cow::Owned("# (document hidden: it could not be parsed for masking)\n".into());
+    };
+    let mut edits = Edits::new();
+    for doc in &parsed.docs {
+        let Some(tree) = doc.tree.as_ref() else {
+            continue;
+        };
+        // Offsets of this document's tree are relative to its own text.
+        let base = doc.chunk.range.start;
+        for object in doc.objects.iter().filter(|o| o.kind == "Secret") {
+            for field in ["data", "stringData"] {
+                let Some(map) = tree.get(object.node, field) else {
+                    continue;
+                };
+                if !tree.is_map(map) {
+                    let n = tree.node(map);
+                    edits.replace(base + n.start..base + n.end, MASK);
+                    continue;
+                }
+                for &(_, v) in tree.entries(map) {
+                    let n = tree.node(v);
+                    let value = &doc.text[n.start..n.end];
+                    let mut mask = MASK.to_string();
+                    if value.ends_with('\n') {
+                        mask.push('\n');
+                    }
+                    edits.replace(base + n.start..base + n.end, mask);
+                }
+            }
+        }
+    }
+    if edits.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    match edits.apply(text) {
+        Ok(masked) => Cow::Owned(masked),
+        Err(_) => Cow::Owned("# (document hidden: its Secret values could not be masked)\n".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_values_are_masked_in_every_form() {
+        let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  a: c2VjcmV0\n  b: |\n    line-secret\n  c: \"quoted-secret\"\nstringData: {d: flow-secret}\n";
+        let masked = mask_secrets(text, "default");
+        for secret in ["c2VjcmV0", "line-secret", "quoted-secret", "flow-secret"] {
+            assert!(!masked.contains(secret), "{secret} in {masked}");
+        }
+        assert!(masked.contains("name: s"));
+        assert_eq!(masked.matches(MASK).count(), 4);
+    }
+
+    #[test]
+    fn other_kinds_are_not_masked() {
+        let text = "kind: ConfigMap\ndata:\n  a: visible\n";
+        assert_eq!(mask_secrets(text, "default"), text);
+    }
+}

@@ -143,7 +143,19 @@ fn edit<'s, 'a>(plan: &mut Plan<'s, 'a>, doc: &'s Document<'a>, object: &'s Obje
             adds.push((k, v));
         }
     }
-    if adds.is_empty() {
+    // Silent when the Ingress already carries a preset's passthrough switch (the
+    // user set it through ingress.annotations).
+    let switched_on = || {
+        presets::CONTROLLERS
+            .iter()
+            .flat_map(|p| p.ingress_passthrough.iter())
+            .any(|&(k, v)| {
+                tree.path(object.node, &["metadata", "annotations", k])
+                    .and_then(|n| tree.string(n))
+                    == Some(v)
+            })
+    };
+    if adds.is_empty() && !switched_on() {
         let what = if config.controllers.is_empty() {
             match class {
                 Some((name, _)) => format!("no preset knows the Ingress class {name:?}"),

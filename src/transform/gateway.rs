@@ -311,3 +311,21 @@ fn backend_is_target(
         .iter()
         .any(|s| s.matches(namespace, name))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::l7_class;
+
+    #[test]
+    fn l7_gateway_classes_by_name_or_controller() {
+        assert!(l7_class("gke-l7-global-external-managed", None).is_some());
+        assert!(l7_class("azure-alb-external", None).is_some());
+        assert!(l7_class("spaces", Some("gateway.k8s.aws/alb")).is_some());
+        assert!(l7_class("spaces", Some("networking.gke.io/gateway")).is_some());
+        assert!(l7_class("spaces", Some("alb.networking.azure.io/alb-controller")).is_some());
+        // Passthrough-capable controllers, and GKE's L4 classes, are fine.
+        assert!(l7_class("eg", Some("gateway.envoyproxy.io/gatewayclass-controller")).is_none());
+        assert!(l7_class("gke-l4-rilb", None).is_none());
+        assert!(l7_class("spaces", None).is_none());
+    }
+}

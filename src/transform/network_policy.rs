@@ -388,3 +388,86 @@ fn cilium_policy_text(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(tree: &Tree) -> Object {
+        Object {
+            node: tree.root.expect("a document"),
+            kind: "NetworkPolicy".into(),
+            api_version: "networking.k8s.io/v1".into(),
+            name: "p".into(),
+            namespace: "ns".into(),
+        }
+    }
+
+    fn router(ns: &str) -> Vec<(String, Labels)> {
+        vec![(
+            ns.to_string(),
+            vec![
+                ("app".to_string(), "spaces-router".to_string()),
+                ("release".to_string(), "spaces".to_string()),
+            ],
+        )]
+    }
+
+    fn selects(spec: &str, ns: &str) -> bool {
+        let tree = Tree::parse(spec).expect("test input parses");
+        selects_router(&tree, &policy(&tree), &router(ns))
+    }
+
+    #[test]
+    fn router_policy_is_a_nonempty_subset_in_the_same_namespace() {
+        assert!(selects(
+            "spec: {podSelector: {matchLabels: {app: spaces-router}}}",
+            "ns"
+        ));
+        assert!(selects(
+            "spec: {podSelector: {matchLabels: {app: spaces-router, release: spaces}}}",
+            "ns"
+        ));
+        assert!(!selects(
+            "spec: {podSelector: {matchLabels: {app: spaces-router}}}",
+            "other"
+        ));
+        assert!(!selects(
+            "spec: {podSelector: {matchLabels: {app: other}}}",
+            "ns"
+        ));
+        assert!(!selects(
+            "spec: {podSelector: {matchLabels: {app: spaces-router, tier: x}}}",
+            "ns"
+        ));
+        // Every pod of the namespace, and expressions this program does not evaluate.
+        assert!(!selects("spec: {podSelector: {}}", "ns"));
+        assert!(!selects(
+            "spec: {podSelector: {matchLabels: {app: spaces-router}, matchExpressions: [{key: a, operator: Exists}]}}",
+            "ns"
+        ));
+    }
+
+    #[test]
+    fn a_peer_matches_only_with_exactly_the_wanted_selectors() {
+        let peer = Peer {
+            controller: "x".into(),
+            namespace: vec![("n".into(), "a".into())],
+            pods: vec![("p".into(), "b".into()), ("q".into(), "c".into())],
+        };
+        let check = |src: &str| {
+            let tree = Tree::parse(src).expect("test input parses");
+            is_peer(&tree, tree.root.unwrap(), &peer)
+        };
+        assert!(check(
+            "{namespaceSelector: {matchLabels: {n: a}}, podSelector: {matchLabels: {q: c, p: b}}}"
+        ));
+        assert!(!check("{namespaceSelector: {matchLabels: {n: a}}}"));
+        assert!(!check(
+            "{namespaceSelector: {matchLabels: {n: a}}, podSelector: {matchLabels: {p: b}}}"
+        ));
+        assert!(!check(
+            "{namespaceSelector: {matchLabels: {n: a}, matchExpressions: []}, podSelector: {matchLabels: {q: c, p: b}}}"
+        ));
+    }
+}

@@ -221,7 +221,7 @@ fn refuse_l7_class(plan: &Plan, doc: &Document, object: &Object) -> Result<()> {
         return Ok(());
     };
     let help = Some(
-        "use a GatewayClass whose controller supports TLS listeners in Passthrough mode (Envoy Gateway, Istio, kgateway, NGINX Gateway Fabric, Contour, Cilium), or a LoadBalancer Service (--mode load-balancer)"
+        "use a GatewayClass whose controller supports TLS listeners in Passthrough mode (`spaces-expose presets` lists the controllers), or a LoadBalancer Service (--mode load-balancer)"
             .to_string(),
     );
     // The GatewayClass itself, when the release renders it: its controllerName decides.

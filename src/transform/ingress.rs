@@ -121,13 +121,19 @@ fn edit<'s, 'a>(plan: &mut Plan<'s, 'a>, doc: &'s Document<'a>, object: &'s Obje
                     "an Ingress routes to the router, but the chosen controllers ({}) are Gateway only: they pass TLS through with Gateway API (a TLS listener and a TLSRoute), not with an Ingress",
                     names.join(", ")
                 ),
-                Some(
-                    "expose the router through a Gateway (--mode gateway, gatewayAPI.* values) and stop provisioning the Ingress, or add --controller for the Ingress controller that serves it (ingress-nginx, traefik, haproxy)"
-                        .to_string(),
-                ),
+                Some(format!(
+                    "expose the router through a Gateway (--mode gateway, gatewayAPI.* values) and stop provisioning the Ingress, or add --controller for the Ingress controller that serves it ({})",
+                    ingress_presets()
+                )),
             ));
         }
-        Source::Chosen(capable.iter().map(|c| c.name.clone()).collect())
+        Source::Chosen(
+            capable
+                .iter()
+                .filter(|c| !c.ingress_passthrough().is_empty())
+                .map(|c| c.name.clone())
+                .collect(),
+        )
     };
     let passthrough: Vec<&[(&str, &str)]> = match &source {
         Source::Chosen(_) => config
@@ -166,7 +172,8 @@ fn edit<'s, 'a>(plan: &mut Plan<'s, 'a>, doc: &'s Document<'a>, object: &'s Obje
         };
         plan.warn(
             format!(
-                "{what}: no TLS passthrough annotation could be chosen; pass --controller (ingress-nginx, traefik, haproxy) or add the controller's passthrough annotation to ingress.annotations"
+                "{what}: no TLS passthrough annotation could be chosen; pass --controller ({}) or add the controller's passthrough annotation to ingress.annotations",
+                ingress_presets()
             ),
             Some(stream.location(doc, Some(object), object.node)),
         );
@@ -228,6 +235,16 @@ fn edit<'s, 'a>(plan: &mut Plan<'s, 'a>, doc: &'s Document<'a>, object: &'s Obje
     }
     plan.change(object, notes);
     Ok(())
+}
+
+/// The presets that can switch an Ingress to passthrough, for messages.
+fn ingress_presets() -> String {
+    let names: Vec<&str> = presets::CONTROLLERS
+        .iter()
+        .filter(|p| !p.gateway_only())
+        .map(|p| p.name)
+        .collect();
+    names.join(", ")
 }
 
 /// The preset whose Ingress class this is.

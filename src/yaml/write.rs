@@ -260,7 +260,13 @@ impl<'t, 'a> Writer<'t, 'a> {
                 .map(|(k, v)| format!("{}: {}", key(k), flow(v)))
                 .collect();
             let text = body.join(", ");
-            self.insert_in_flow(map, tree.entries(map).is_empty(), text);
+            // Entries that a planned deletion removes do not count: `{a: 1}` losing
+            // `a` and gaining `b` must become `{b: …}`, not `{, b: …}`.
+            let empty = tree
+                .entries(map)
+                .iter()
+                .all(|&(k, v)| self.edits.covers(&(tree.node(k).start..tree.node(v).end)));
+            self.insert_in_flow(map, empty, text);
             return Ok(());
         }
         let Some(&(first, _)) = tree.entries(map).first() else {
@@ -391,7 +397,11 @@ impl<'t, 'a> Writer<'t, 'a> {
         }
         if tree.is_flow(seq) {
             let body: Vec<String> = items.iter().map(flow).collect();
-            self.insert_in_flow(seq, tree.items(seq).is_empty(), body.join(", "));
+            let empty = tree
+                .items(seq)
+                .iter()
+                .all(|&i| self.edits.covers(&(tree.node(i).start..tree.node(i).end)));
+            self.insert_in_flow(seq, empty, body.join(", "));
             return Ok(());
         }
         let Some(&first) = tree.items(seq).first() else {
@@ -656,6 +666,22 @@ mod tests {
             w.remove_entry(a, k).unwrap();
         });
         assert_eq!(out, "a: {x: 1}\n");
+    }
+
+    #[test]
+    fn replacing_the_only_flow_entry_leaves_no_stray_comma() {
+        let out = edit("a: {x: 1}\nb: [1]\n", |w| {
+            let root = w.tree.root.unwrap();
+            let a = w.tree.get(root, "a").unwrap();
+            let (k, _) = w.tree.entry(a, "x").unwrap();
+            w.remove_entry(a, k).unwrap();
+            w.upsert(a, &[("z".into(), Fragment::str("2"))]).unwrap();
+            let b = w.tree.get(root, "b").unwrap();
+            let item = w.tree.items(b)[0];
+            w.remove_item(b, item).unwrap();
+            w.append_items(b, &[Fragment::str("3")]).unwrap();
+        });
+        assert_eq!(out, "a: {z: \"2\"}\nb: [\"3\"]\n");
     }
 
     #[test]

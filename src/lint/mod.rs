@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::cli::Mode;
 use crate::config::{Config, Level};
 use crate::error::{Error, Result};
 use crate::manifest::{self, Document, Object, Stream};
@@ -159,9 +160,34 @@ pub fn check(input: &[u8], file: &str, config: &Config, levels: &Levels) -> Repo
             ));
         }
     }
-    service::check(&mut ctx);
-    ingress::check(&mut ctx);
-    gateway::check(&mut ctx);
+    // Like render, `--mode ingress|gateway|load-balancer` limits the check to that
+    // path; NetworkPolicy and YAML rules apply to every path.
+    let mode = config.mode;
+    let families = [
+        (
+            Mode::LoadBalancer,
+            "SE101–SE108",
+            service::check as fn(&mut Ctx),
+        ),
+        (Mode::Ingress, "SE201–SE203", ingress::check),
+        (Mode::Gateway, "SE301–SE305", gateway::check),
+    ];
+    for (path, codes, run) in families {
+        if mode == Mode::Auto || mode == path {
+            run(&mut ctx);
+        } else {
+            report.notes.push(format!(
+                "{codes} skipped: --mode {} leaves the {} path alone",
+                mode.name(),
+                path.name()
+            ));
+        }
+    }
+    if mode != Mode::LoadBalancer && ctx.enabled("SE403") {
+        report
+            .notes
+            .push("SE403 network-policy-blocks-load-balancer skipped: it applies with --mode load-balancer".to_string());
+    }
     network_policy::check(&mut ctx);
     yaml::check(&mut ctx);
     report.findings.extend(ctx.findings);

@@ -17,6 +17,8 @@ type Labels = BTreeSet<(String, String)>;
 struct Policy<'s, 'a> {
     doc: &'s Document<'a>,
     object: &'s Object,
+    /// Indexes (in `Ctx::targets`) of the target Services whose pods it selects.
+    targets: Vec<usize>,
 }
 
 pub(super) fn check(ctx: &mut Ctx) {
@@ -51,35 +53,49 @@ fn router_policies<'s, 'a>(ctx: &Ctx<'s, 'a>) -> Vec<Policy<'s, 'a>> {
     let selectors: Vec<(String, Labels)> = ctx
         .targets()
         .into_iter()
-        .filter_map(|(doc, svc)| {
-            let tree = doc.tree.as_ref()?;
-            let selector = label_set(tree, tree.path(svc.node, &["spec", "selector"]));
-            (!selector.is_empty()).then(|| (svc.namespace.clone(), selector))
+        .map(|(doc, svc)| {
+            let selector = doc
+                .tree
+                .as_ref()
+                .map(|tree| label_set(tree, tree.path(svc.node, &["spec", "selector"])))
+                .unwrap_or_default();
+            (svc.namespace.clone(), selector)
         })
         .collect();
     ctx.stream
         .of_kind("NetworkPolicy")
         .filter(|(_, o)| o.group() == "networking.k8s.io")
-        .filter(|(doc, o)| {
-            let Some(tree) = doc.tree.as_ref() else {
-                return false;
-            };
-            let Some(pod_selector) = tree.path(o.node, &["spec", "podSelector"]) else {
-                return false;
-            };
+        .filter_map(|(doc, object)| {
+            let tree = doc.tree.as_ref()?;
+            let pod_selector = tree.path(object.node, &["spec", "podSelector"])?;
             // matchExpressions cannot be compared with a Service selector.
             if tree
                 .get(pod_selector, "matchExpressions")
                 .is_some_and(|e| !tree.items(e).is_empty())
             {
-                return false;
+                return None;
             }
             let labels = label_set(tree, tree.get(pod_selector, "matchLabels"));
-            selectors
+            // An empty podSelector selects every pod of the namespace: a namespace-wide
+            // policy, not the router's (render leaves it alone too).
+            if labels.is_empty() {
+                return None;
+            }
+            // A Service without a selector has no pods to compare with.
+            let targets: Vec<usize> = selectors
                 .iter()
-                .any(|(ns, sel)| *ns == o.namespace && labels.is_subset(sel))
+                .enumerate()
+                .filter(|(_, (ns, sel))| {
+                    !sel.is_empty() && *ns == object.namespace && labels.is_subset(sel)
+                })
+                .map(|(i, _)| i)
+                .collect();
+            (!targets.is_empty()).then_some(Policy {
+                doc,
+                object,
+                targets,
+            })
         })
-        .map(|(doc, object)| Policy { doc, object })
         .collect()
 }
 
@@ -176,10 +192,12 @@ fn controller_peers(ctx: &mut Ctx, policies: &[Policy]) {
             })
             .collect();
         let mut admitted = vec![false; expected.len()];
+        let mut any_peer = false;
         for peer in peers(tree, policy.object.node) {
             let Some(ns_sel) = tree.get(peer, "namespaceSelector") else {
                 continue;
             };
+            any_peer = true;
             let expressions = [Some(ns_sel), tree.get(peer, "podSelector")]
                 .into_iter()
                 .flatten()
@@ -212,8 +230,11 @@ fn controller_peers(ctx: &mut Ctx, policies: &[Policy]) {
                 }
             }
         }
+        // Render replaces existing controller peers and adds none where there were
+        // none (a rule without peers admits everything), so a missing controller
+        // only counts beside other controller peers.
         for ((name, _, _), ok) in expected.iter().zip(admitted) {
-            if !ok {
+            if !ok && any_peer {
                 let at = tree
                     .path(policy.object.node, &["spec", "ingress"])
                     .or_else(|| tree.get(policy.object.node, "spec"))
@@ -243,24 +264,15 @@ fn show(labels: &Labels) -> String {
 
 /// SE403: in load-balancer mode some rule must admit traffic from outside the cluster.
 fn load_balancer(ctx: &mut Ctx, policies: &[Policy]) {
-    let lb = match ctx.config.mode {
-        Mode::LoadBalancer => true,
-        Mode::Auto => ctx.targets().iter().any(|(doc, svc)| {
-            doc.tree
-                .as_ref()
-                .and_then(|t| t.str_at(svc.node, &["spec", "type"]))
-                == Some("LoadBalancer")
-        }),
-        _ => false,
-    };
-    if !lb {
+    // Only in load-balancer mode proper: in `auto` a LoadBalancer Service may sit beside
+    // an Ingress or Gateway that is the real path (a migration), and the Spaces chart
+    // does not document how its policy admits outside traffic.
+    if ctx.config.mode != Mode::LoadBalancer {
         return;
     }
-    let restricting: Vec<&Policy> = policies
-        .iter()
-        .filter(|p| restricts_ingress(p.doc.tree.as_ref().expect("parsed"), p.object.node))
-        .collect();
-    let outside = restricting.iter().any(|p| {
+    // Policies add up: a target is reachable when any policy selecting it admits
+    // outside traffic.
+    let admits_outside = |p: &Policy| {
         let tree = p.doc.tree.as_ref().expect("parsed");
         rules(tree, p.object.node).into_iter().any(|rule| {
             match tree.get(rule, "from") {
@@ -273,12 +285,26 @@ fn load_balancer(ctx: &mut Ctx, policies: &[Policy]) {
                     .any(|&peer| tree.get(peer, "ipBlock").is_some()),
             }
         })
-    });
-    if outside {
-        return;
-    }
-    for policy in restricting {
+    };
+    let targets = policies.iter().flat_map(|p| p.targets.iter().copied());
+    let mut blocked: Vec<usize> = targets
+        .filter(|&t| {
+            let selecting = policies.iter().filter(|p| {
+                p.targets.contains(&t)
+                    && restricts_ingress(p.doc.tree.as_ref().expect("parsed"), p.object.node)
+            });
+            selecting.clone().next().is_some() && !selecting.clone().any(admits_outside)
+        })
+        .collect();
+    blocked.sort_unstable();
+    blocked.dedup();
+    for policy in policies {
         let tree = policy.doc.tree.as_ref().expect("parsed");
+        if !policy.targets.iter().any(|t| blocked.contains(t))
+            || !restricts_ingress(tree, policy.object.node)
+        {
+            continue;
+        }
         let at = tree
             .path(policy.object.node, &["spec", "ingress"])
             .or_else(|| tree.get(policy.object.node, "spec"))
@@ -301,44 +327,53 @@ fn cilium(ctx: &mut Ctx, policies: &[Policy]) {
     if !ctx.config.controllers.iter().any(|c| c.is_cilium()) {
         return;
     }
-    let admitted = ctx
-        .stream
-        .objects()
-        .filter(|(_, o)| {
-            o.group() == "cilium.io"
-                && matches!(
-                    o.kind.as_str(),
-                    "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy"
-                )
-        })
-        .any(|(doc, o)| {
-            let Some(tree) = doc.tree.as_ref() else {
-                return false;
-            };
-            rules(tree, o.node).into_iter().any(|rule| {
-                tree.get(rule, "fromEntities").is_some_and(|e| {
-                    tree.items(e)
-                        .iter()
-                        .any(|&x| matches!(tree.scalar(x), Some("ingress" | "all")))
-                })
+    // Namespaces with a CiliumNetworkPolicy admitting the ingress identity (a
+    // clusterwide one covers every namespace).
+    let mut admitted: Vec<Option<String>> = Vec::new();
+    for (doc, o) in ctx.stream.objects() {
+        if o.group() != "cilium.io" {
+            continue;
+        }
+        let scope = match o.kind.as_str() {
+            "CiliumNetworkPolicy" => Some(o.namespace.clone()),
+            "CiliumClusterwideNetworkPolicy" => None,
+            _ => continue,
+        };
+        let Some(tree) = doc.tree.as_ref() else {
+            continue;
+        };
+        let admits = rules(tree, o.node).into_iter().any(|rule| {
+            tree.get(rule, "fromEntities").is_some_and(|e| {
+                tree.items(e)
+                    .iter()
+                    .any(|&x| matches!(tree.scalar(x), Some("ingress" | "all")))
             })
         });
-    if admitted {
-        return;
+        if admits {
+            admitted.push(scope);
+        }
     }
     for policy in policies {
         let tree = policy.doc.tree.as_ref().expect("parsed");
-        if !restricts_ingress(tree, policy.object.node) {
+        let covered = admitted.iter().any(|scope| {
+            scope
+                .as_ref()
+                .is_none_or(|ns| *ns == policy.object.namespace)
+        });
+        if covered || !restricts_ingress(tree, policy.object.node) {
             continue;
         }
+        let at = tree
+            .path(policy.object.node, &["spec", "podSelector"])
+            .unwrap_or(policy.object.node);
         ctx.report(
             "SE404",
             policy.doc,
             Some(policy.object),
-            policy.object.node,
+            at,
             format!(
-                "--controller cilium: NetworkPolicy {} cannot admit Cilium's ingress identity and no CiliumNetworkPolicy with fromEntities: [ingress] exists",
-                policy.object.name
+                "--controller cilium: NetworkPolicy {} cannot admit Cilium's ingress identity and no CiliumNetworkPolicy in {} has fromEntities: [ingress]",
+                policy.object.name, policy.object.namespace
             ),
         );
     }

@@ -35,9 +35,19 @@ pub struct Rule {
     pub good: &'static str,
     /// What to do, and what `render` does about it.
     pub fix: &'static str,
-    /// Whether `render` with matching options removes the cause, so that its output
+    /// Whether `render` with the same options removes the cause, so that its output
     /// never triggers the rule (the no-false-positive tests rely on this).
-    pub render_fixes: bool,
+    pub render_fixes: Fixes,
+}
+
+/// Whether render's output is free of a rule's findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fixes {
+    /// Render leaves the cause (or refuses the input).
+    No,
+    Yes,
+    /// Only when a `--controller` tells render what to write.
+    WithController,
 }
 
 const fn rule(
@@ -45,7 +55,7 @@ const fn rule(
     name: &'static str,
     level: Level,
     needs: Needs,
-    render_fixes: bool,
+    render_fixes: Fixes,
 ) -> Rule {
     Rule {
         code,
@@ -80,7 +90,7 @@ pub const RULES: &[Rule] = &[
             "l7-annotation-on-service",
             Level::Error,
             Needs::Nothing,
-            true,
+            Fixes::Yes,
         )
     },
     Rule {
@@ -99,7 +109,7 @@ pub const RULES: &[Rule] = &[
             "missing-l4-annotations",
             Level::Error,
             Needs::Cloud,
-            true,
+            Fixes::Yes,
         )
     },
     Rule {
@@ -115,7 +125,7 @@ pub const RULES: &[Rule] = &[
             "foreign-cloud-annotation",
             Level::Warn,
             Needs::Cloud,
-            true,
+            Fixes::Yes,
         )
     },
     Rule {
@@ -133,7 +143,7 @@ pub const RULES: &[Rule] = &[
             "tls-terminated-at-load-balancer",
             Level::Error,
             Needs::Nothing,
-            true,
+            Fixes::Yes,
         )
     },
     Rule {
@@ -149,7 +159,7 @@ pub const RULES: &[Rule] = &[
             "proxy-protocol-enabled",
             Level::Error,
             Needs::Nothing,
-            true,
+            Fixes::Yes,
         )
     },
     Rule {
@@ -167,7 +177,7 @@ pub const RULES: &[Rule] = &[
             "aws-scheme-defaults-internal",
             Level::Warn,
             Needs::Nothing,
-            true,
+            Fixes::Yes,
         )
     },
     Rule {
@@ -183,7 +193,7 @@ pub const RULES: &[Rule] = &[
             "azure-idle-timeout-out-of-range",
             Level::Error,
             Needs::Nothing,
-            false,
+            Fixes::No,
         )
     },
     Rule {
@@ -202,7 +212,7 @@ pub const RULES: &[Rule] = &[
             "azure-https-health-probe",
             Level::Warn,
             Needs::Cloud,
-            false,
+            Fixes::No,
         )
     },
     Rule {
@@ -220,7 +230,7 @@ pub const RULES: &[Rule] = &[
             "ingress-without-passthrough",
             Level::Error,
             Needs::Nothing,
-            true,
+            Fixes::WithController,
         )
     },
     Rule {
@@ -237,7 +247,7 @@ pub const RULES: &[Rule] = &[
             "ingress-class-l7-only",
             Level::Error,
             Needs::Nothing,
-            false,
+            Fixes::No,
         )
     },
     Rule {
@@ -254,7 +264,7 @@ pub const RULES: &[Rule] = &[
             "ingress-l7-annotation",
             Level::Warn,
             Needs::Nothing,
-            true,
+            Fixes::Yes,
         )
     },
     Rule {
@@ -270,7 +280,7 @@ pub const RULES: &[Rule] = &[
             "gateway-listener-terminates-tls",
             Level::Error,
             Needs::Nothing,
-            true,
+            Fixes::Yes,
         )
     },
     Rule {
@@ -286,7 +296,7 @@ pub const RULES: &[Rule] = &[
             "http-route-to-router",
             Level::Error,
             Needs::Nothing,
-            false,
+            Fixes::No,
         )
     },
     Rule {
@@ -303,7 +313,7 @@ pub const RULES: &[Rule] = &[
             "gateway-class-l7-only",
             Level::Error,
             Needs::Nothing,
-            false,
+            Fixes::No,
         )
     },
     Rule {
@@ -318,7 +328,7 @@ pub const RULES: &[Rule] = &[
             "gateway-infrastructure-annotations-over-limit",
             Level::Error,
             Needs::Nothing,
-            false,
+            Fixes::No,
         )
     },
     Rule {
@@ -335,7 +345,7 @@ pub const RULES: &[Rule] = &[
             "gateway-missing-l4-annotations",
             Level::Warn,
             Needs::Cloud,
-            true,
+            Fixes::Yes,
         )
     },
     Rule {
@@ -352,7 +362,7 @@ pub const RULES: &[Rule] = &[
             "network-policy-controller-mismatch",
             Level::Error,
             Needs::Controller,
-            true,
+            Fixes::Yes,
         )
     },
     Rule {
@@ -369,15 +379,18 @@ pub const RULES: &[Rule] = &[
             "network-policy-empty-selector",
             Level::Error,
             Needs::Nothing,
-            false,
+            Fixes::No,
         )
     },
     Rule {
-        summary: "in load-balancer mode the router NetworkPolicy admits nothing from outside the cluster",
+        summary: "with --mode load-balancer the router NetworkPolicy admits nothing from outside the cluster",
         rationale: "With a LoadBalancer Service, clients (or the load balancer's own addresses) \
             reach the router pods directly. A router policy whose rules only admit controller \
             pods and the connect agent drops that traffic: connections time out although the \
-            load balancer is healthy. A rule with an `ipBlock` (or without `from`) is needed.",
+            load balancer is healthy. A rule with an `ipBlock` (or without `from`) is needed. \
+            The rule runs with `--mode load-balancer` (given, or implied by `--values`): in \
+            `auto` mode a LoadBalancer Service may sit beside the Ingress or Gateway that \
+            really carries the traffic.",
         bad: "kind: NetworkPolicy\nspec:\n  podSelector:\n    matchLabels:\n      app: spaces-router\n  ingress:\n    - from:\n        - podSelector:\n            matchLabels:\n              app: agent\n",
         good: "kind: NetworkPolicy\nspec:\n  podSelector:\n    matchLabels:\n      app: spaces-router\n  ingress:\n    - from:\n        - podSelector:\n            matchLabels:\n              app: agent\n        - ipBlock:\n            cidr: 0.0.0.0/0\n",
         fix: "admit the client or VPC CIDRs with an ipBlock peer on the router port; render does not widen a NetworkPolicy",
@@ -386,7 +399,7 @@ pub const RULES: &[Rule] = &[
             "network-policy-blocks-load-balancer",
             Level::Error,
             Needs::Nothing,
-            false,
+            Fixes::No,
         )
     },
     Rule {
@@ -403,7 +416,7 @@ pub const RULES: &[Rule] = &[
             "cilium-needs-cilium-policy",
             Level::Warn,
             Needs::Controller,
-            true,
+            Fixes::Yes,
         )
     },
     Rule {
@@ -419,7 +432,7 @@ pub const RULES: &[Rule] = &[
             "non-string-annotation-value",
             Level::Error,
             Needs::Nothing,
-            false,
+            Fixes::No,
         )
     },
     Rule {
@@ -430,7 +443,13 @@ pub const RULES: &[Rule] = &[
         bad: "metadata:\n  annotations:\n    a: \"1\"\n    a: \"2\"\n",
         good: "metadata:\n  annotations:\n    a: \"2\"\n",
         fix: "remove one of the keys in the template; render keeps both and reads the last",
-        ..rule("SE502", "duplicate-key", Level::Warn, Needs::Nothing, false)
+        ..rule(
+            "SE502",
+            "duplicate-key",
+            Level::Warn,
+            Needs::Nothing,
+            Fixes::No,
+        )
     },
     Rule {
         summary: "a document is not valid YAML",
@@ -439,7 +458,13 @@ pub const RULES: &[Rule] = &[
         bad: "metadata:\n  name: a\n   labels: {}\n",
         good: "metadata:\n  name: a\n  labels: {}\n",
         fix: "fix the template that produced the document; render refuses the stream",
-        ..rule("SE503", "invalid-yaml", Level::Error, Needs::Nothing, false)
+        ..rule(
+            "SE503",
+            "invalid-yaml",
+            Level::Error,
+            Needs::Nothing,
+            Fixes::No,
+        )
     },
 ];
 

@@ -277,7 +277,7 @@ fn azure_probe(
                 Some(object),
                 proto,
                 format!(
-                    "port {number} of Service {} has appProtocol {app}: the Azure health probe expects 200 and spaces-router answers 401; add {key}: \"tcp\"",
+                    "port {number} of Service {} has appProtocol {app}: the Azure health probe requests / and wants 200 (spaces-router answers 401); add {key}: \"tcp\"",
                     object.name
                 ),
             );

@@ -68,7 +68,7 @@ fn non_strings(ctx: &mut Ctx, doc: &Document, object: &Object, tree: &Tree) {
                 let key = tree.scalar(k).unwrap_or("?");
                 let what = match &tree.node(v).kind {
                     NodeKind::Scalar { value, .. } if tree.is_null(v) => {
-                        if value.is_empty() {
+                        if tree.text(v).trim().is_empty() {
                             "an empty value (null)".to_string()
                         } else {
                             format!("{value} (null)")

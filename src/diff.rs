@@ -228,6 +228,48 @@ mod tests {
         assert_eq!(masked.matches(MASK).count(), 4);
     }
 
+    fn config() -> Config {
+        Config {
+            cloud: Some(crate::presets::Cloud::Gcp),
+            ..Config::default()
+        }
+    }
+
+    const SERVICE: &str = "---\n# Source: spaces/templates/router/service.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: spaces-router\nspec:\n  type: LoadBalancer\n---\n# Source: spaces/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: untouched\n";
+
+    #[test]
+    fn one_diff_per_changed_document_with_its_heading() {
+        let diffed = diff(SERVICE.as_bytes(), "in.yaml", &config(), false).unwrap();
+        assert_eq!(diffed.changed, 1);
+        assert!(diffed.text.starts_with(
+            "--- a/spaces/templates/router/service.yaml (Service upbound-system/spaces-router)\n+++ b/spaces/templates/router/service.yaml (Service upbound-system/spaces-router)\n@@ "
+        ));
+        assert!(
+            diffed
+                .text
+                .contains("+  annotations:\n+    cloud.google.com/l4-rbs: \"enabled\"\n")
+        );
+        assert!(!diffed.text.contains("untouched"));
+        assert!(!diffed.text.contains('\x1b'));
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let diffed = diff(SERVICE.as_bytes(), "in.yaml", &config(), true).unwrap();
+        assert!(diffed.text.contains("\x1b[32m+    cloud.google.com/l4-rbs"));
+        assert!(diffed.text.contains("\x1b[36m@@ "));
+        assert!(diffed.text.starts_with("\x1b[1m--- a/"));
+    }
+
+    #[test]
+    fn nothing_to_change_gives_no_diff() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
+        let diffed = diff(text.as_bytes(), "in.yaml", &config(), false).unwrap();
+        assert_eq!((diffed.changed, diffed.text.as_str()), (0, ""));
+        let empty = diff(b"", "in.yaml", &config(), false).unwrap();
+        assert_eq!(empty.changed, 0);
+    }
+
     #[test]
     fn other_kinds_are_not_masked() {
         let text = "kind: ConfigMap\ndata:\n  a: visible\n";

@@ -14,10 +14,16 @@ use crate::presets::{self, Cloud, LabelValue, Scheme, SetValue};
 pub fn guide(config: &Config, cloud: Cloud) -> String {
     let host = config.host.as_deref().unwrap_or("<host>");
     let ns = &config.namespace;
-    let service = config
-        .services
-        .first()
-        .map_or("spaces-router".to_string(), |s| s.name.clone());
+    let (service_ns, service) =
+        config
+            .services
+            .first()
+            .map_or((ns.clone(), "spaces-router".to_string()), |s| {
+                (
+                    s.namespace.clone().unwrap_or_else(|| ns.clone()),
+                    s.name.clone(),
+                )
+            });
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -50,7 +56,7 @@ pub fn guide(config: &Config, cloud: Cloud) -> String {
             Mode::LoadBalancer => (
                 "LoadBalancer Service",
                 format!(
-                    "kubectl -n {ns} get service {service} -o jsonpath='{{.status.loadBalancer.ingress[0].{field}}}'"
+                    "kubectl -n {service_ns} get service {service} -o jsonpath='{{.status.loadBalancer.ingress[0].{field}}}'"
                 ),
             ),
             Mode::Ingress => (

@@ -348,6 +348,17 @@ fn json_is_one_array_of_flat_objects() {
     for value in f.as_object().unwrap().values() {
         assert!(!value.is_object() && !value.is_array(), "flat: {value}");
     }
+    // Helm 4 input: the template comes from the filename annotation.
+    let helm4 = run(bin()
+        .args(["check", "--cloud", "aws", "--format", "json"])
+        .arg(root().join("testdata/render/lb-aws-helm4/input.yaml")));
+    let helm4 = json_findings(&helm4.stdout);
+    assert!(!helm4.is_empty());
+    assert!(
+        helm4
+            .iter()
+            .all(|f| f["template"] == "spaces/templates/router/service.yaml")
+    );
     // No finding: an empty array, exit 0.
     let clean = check_stdin(
         &["--format", "json"],

@@ -565,6 +565,33 @@ fn no_false_positives_on_golden_render_outputs() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// What render refuses (exit 2 for the input, not the options), check reports at
+/// error level with the same options.
+#[test]
+fn check_flags_what_render_refuses() {
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(root().join("testdata/render")).expect("golden cases") {
+        let dir = entry.unwrap().path();
+        if !dir.join("expected.error").is_file() {
+            continue;
+        }
+        let args = args_of(&dir);
+        if !args.iter().any(|a| a.starts_with("--cloud")) {
+            continue; // a usage error, not the input
+        }
+        let (config, levels) = check_config(&args);
+        let input = std::fs::read(dir.join("input.yaml")).unwrap();
+        let report = lint::check(&input, "input.yaml", &config, &levels);
+        if !lint::has_errors(&report.findings) {
+            failures.push(dir.display().to_string());
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "check found nothing render refuses: {failures:?}"
+    );
+}
+
 /// The LoadBalancer Service of each real capture (none for the charts without one).
 fn corpus_service(file: &str) -> Option<&'static str> {
     [

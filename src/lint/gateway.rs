@@ -117,6 +117,24 @@ fn infrastructure(ctx: &mut Ctx, doc: &Document, object: &Object, tree: &Tree) {
         return;
     }
     let gaps = set_gaps(ctx, tree, map, cloud);
+    // Within the limit now, over it once the cloud set is added: render refuses that.
+    let count = map.map_or(0, |m| tree.entries(m).len());
+    let limit = presets::GATEWAY_INFRASTRUCTURE_ANNOTATION_LIMIT;
+    if count <= limit && count + gaps.missing.len() > limit {
+        ctx.report(
+            "SE304",
+            doc,
+            Some(object),
+            map.unwrap_or(object.node),
+            format!(
+                "Gateway {} has {count} infrastructure annotations and the {} set adds {}: {} keys, over the Gateway API limit of {limit} before v1.6",
+                object.name,
+                cloud.name(),
+                gaps.missing.len(),
+                count + gaps.missing.len()
+            ),
+        );
+    }
     if let Some(text) = describe(&gaps) {
         let at = gaps
             .wrong

@@ -319,7 +319,9 @@ pub const RULES: &[Rule] = &[
     Rule {
         summary: "the Gateway's infrastructure annotations exceed the Gateway API limit",
         rationale: "Gateway API before v1.6 validates `spec.infrastructure.annotations` to at most \
-            8 keys; the API server rejects a Gateway with more, and the whole release fails.",
+            8 keys; the API server rejects a Gateway with more, and the whole release fails. With \
+            `--cloud`, a Gateway that would pass the limit once the cloud's Layer-4 set is added \
+            is reported too, since render refuses to add it.",
         bad: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  infrastructure:\n    annotations:\n      a1: \"1\"\n      # ... nine keys in all\n",
         good: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  infrastructure:\n    annotations:\n      service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n",
         fix: "move settings to the controller's own configuration (e.g. Envoy Gateway's EnvoyProxy); render refuses to grow the list past the limit",

@@ -904,3 +904,72 @@ fn findings_never_carry_level_off() {
     assert!(!report.findings.is_empty());
     assert!(report.findings.iter().all(|f| f.level != Level::Off));
 }
+
+// ---------------------------------------------------------------- properties
+
+mod properties {
+    use proptest::prelude::*;
+    use spaces_expose::lint;
+
+    use super::check_config;
+
+    /// Lines from the shapes check looks at, recombined at random (broken YAML included).
+    const LINES: &[&str] = &[
+        "---",
+        "# Source: spaces/templates/x.yaml",
+        "apiVersion: v1",
+        "apiVersion: networking.k8s.io/v1",
+        "apiVersion: gateway.networking.k8s.io/v1",
+        "kind: Service",
+        "kind: Ingress",
+        "kind: NetworkPolicy",
+        "kind: Gateway",
+        "kind: List",
+        "kind: Secret",
+        "items:",
+        "  - kind: Service",
+        "metadata:",
+        "  name: spaces-router",
+        "  annotations:",
+        "    a: true",
+        "    a: \"x\"",
+        "    service.beta.kubernetes.io/aws-load-balancer-ssl-cert: arn",
+        "spec:",
+        "  type: LoadBalancer",
+        "  selector: {app: spaces-router}",
+        "  podSelector: {matchLabels: {app: spaces-router}}",
+        "  ingress:",
+        "    - from: [{namespaceSelector: {}}]",
+        "  listeners: [{name: a, protocol: HTTPS}]",
+        "  rules: [{backendRefs: [{name: spaces-router}]}]",
+        "data: {k: c2VjcmV0}",
+        "  - [",
+        "\t bad",
+        "...",
+        "",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// check never panics, reports SE503 exactly when it says the input is invalid,
+        /// and positions every finding inside the input.
+        #[test]
+        fn check_is_total(lines in prop::collection::vec(prop::sample::select(LINES), 0..40)) {
+            let input = lines.join("\n");
+            let (config, levels) = check_config(&[
+                "--cloud=aws".to_string(),
+                "--controller=envoy-gateway,cilium".to_string(),
+            ]);
+            let report = lint::check(input.as_bytes(), "p.yaml", &config, &levels);
+            let se503 = report.findings.iter().any(|f| f.code == "SE503");
+            prop_assert_eq!(se503, report.invalid);
+            let line_count = input.lines().count().max(1);
+            for f in &report.findings {
+                prop_assert!(f.line >= 1 && f.line <= line_count, "{} at {}", f.code, f.line);
+                prop_assert!(f.column >= 1);
+                prop_assert!(!f.message.contains("c2VjcmV0"));
+            }
+        }
+    }
+}

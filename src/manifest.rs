@@ -1,6 +1,8 @@
 //! A parsed manifest stream: documents with their span trees and the Kubernetes
 //! objects they hold (`kind: List` items count as objects of their own).
 
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 
 use crate::error::{Error, Location, Result};
@@ -117,11 +119,35 @@ impl<'a> Stream<'a> {
             })
         };
         let docs: Vec<Document<'a>> = if chunks.len() >= PARALLEL_THRESHOLD {
+            // Collect in place (an indexed collect writes each document into its slot of
+            // one exact-size vector; collecting `Result`s would gather lists of vectors and
+            // copy them). The first failing document, in stream order, is the error.
+            let failed: Mutex<Option<(usize, Error)>> = Mutex::new(None);
+            let mut docs = Vec::with_capacity(chunks.len());
             chunks
                 .into_par_iter()
                 .enumerate()
-                .map(build)
-                .collect::<Result<_>>()?
+                .map(|(index, chunk)| {
+                    let placeholder = Document {
+                        index,
+                        chunk: chunk.clone(),
+                        text: "",
+                        tree: None,
+                        objects: Vec::new(),
+                    };
+                    build((index, chunk)).unwrap_or_else(|e| {
+                        let mut slot = failed.lock().unwrap_or_else(|p| p.into_inner());
+                        if slot.as_ref().is_none_or(|(at, _)| index < *at) {
+                            *slot = Some((index, e));
+                        }
+                        placeholder
+                    })
+                })
+                .collect_into_vec(&mut docs);
+            if let Some((_, e)) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+                return Err(e);
+            }
+            docs
         } else {
             chunks
                 .into_iter()

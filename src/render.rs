@@ -104,62 +104,144 @@ impl<'s, 'a> Plan<'s, 'a> {
         )
     }
 
-    /// Applies the plan.
-    fn finish(self) -> Result<Rendered> {
-        let mut output = String::with_capacity(self.stream.input.len() + 1024);
+    /// Applies the plan: the edited text of each changed document, and what goes after it.
+    fn into_parts(self) -> Result<(Vec<Part>, Report)> {
+        let mut parts = Vec::new();
         for (doc, (writer, added)) in self
             .stream
             .docs
             .iter()
             .zip(self.writers.into_iter().zip(self.added))
         {
-            match writer {
-                Some(w) if !w.edits.is_empty() => {
-                    let text = w.edits.apply(doc.text).map_err(|e| {
-                        Error::input(
-                            self.stream.location_at(doc, None, e.second.start),
-                            e.to_string(),
-                            None,
-                        )
-                    })?;
-                    output.push_str(&text);
-                }
-                _ => output.push_str(doc.text),
-            }
-            for text in added {
-                if !output.is_empty() && !output.ends_with('\n') {
-                    output.push_str(if doc.text.contains("\r\n") {
+            let text = match writer {
+                Some(w) if !w.edits.is_empty() => Some(w.edits.apply(doc.text).map_err(|e| {
+                    Error::input(
+                        self.stream.location_at(doc, None, e.second.start),
+                        e.to_string(),
+                        None,
+                    )
+                })?),
+                _ => None,
+            };
+            if text.is_some() || !added.is_empty() {
+                parts.push(Part {
+                    range: doc.chunk.range.clone(),
+                    text,
+                    added,
+                    newline: if doc.text.contains("\r\n") {
                         "\r\n"
                     } else {
                         "\n"
-                    });
-                }
-                output.push_str(&text);
+                    },
+                });
             }
         }
-        Ok(Rendered {
-            output,
-            report: self.report,
-        })
+        Ok((parts, self.report))
     }
+}
+
+/// A changed document: its byte range in the input, its new text (when edited), and the
+/// documents added after it.
+struct Part {
+    range: std::ops::Range<usize>,
+    text: Option<String>,
+    added: Vec<String>,
+    /// The line break to end the document with before an added one.
+    newline: &'static str,
+}
+
+/// The output: the input with the changed documents replaced. Unchanged runs of
+/// documents are copied in one piece each.
+fn assemble(input: &str, parts: &[Part]) -> String {
+    let extra: usize = parts
+        .iter()
+        .map(|p| {
+            p.text.as_ref().map_or(0, String::len)
+                + p.added.iter().map(|a| a.len() + 2).sum::<usize>()
+        })
+        .sum();
+    let mut output = String::with_capacity(input.len() + extra);
+    let mut at = 0;
+    for part in parts {
+        output.push_str(&input[at..part.range.start]);
+        output.push_str(part.text.as_deref().unwrap_or(&input[part.range.clone()]));
+        for text in &part.added {
+            if !output.is_empty() && !output.ends_with('\n') {
+                output.push_str(part.newline);
+            }
+            output.push_str(text);
+        }
+        at = part.range.end;
+    }
+    output.push_str(&input[at..]);
+    output
 }
 
 /// Renders a stream with the given options.
 pub fn render(input: &[u8], file: &str, config: &Config) -> Result<Rendered> {
     let text = crate::manifest::decode(input, file)?;
     let stream = Stream::parse(text, file, &config.namespace)?;
-    render_stream(&stream, config)
+    if stream.is_empty() {
+        return Ok(no_resources());
+    }
+    let (parts, report) = {
+        let mut plan = Plan::new(&stream, config);
+        transform::apply_all(&mut plan)?;
+        plan.into_parts()?
+    };
+    // Free the trees before the output is built: peak memory is then the input plus the
+    // larger of the trees and the output, not all three (SPEC §9: 3 × input + 16 MB).
+    drop(stream);
+    if text.len() >= RELEASE_THRESHOLD {
+        release_free_memory();
+    }
+    Ok(Rendered {
+        output: assemble(text, &parts),
+        report,
+    })
+}
+
+/// Inputs from this size on hand the trees' memory back to the system before the output
+/// is built; below it the few megabytes do not matter and the call would cost time.
+const RELEASE_THRESHOLD: usize = 4 << 20;
+
+/// Returns freed heap pages to the system. glibc keeps the memory of freed small
+/// allocations (the trees: millions of nodes in a few boxes per document, spread over
+/// the parser threads' arenas) mapped, and the output buffer would otherwise come on top.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn release_free_memory() {
+    unsafe extern "C" {
+        /// glibc's `int malloc_trim(size_t pad)` (malloc.h): since glibc 2.8 it walks
+        /// every arena and releases whole free pages (`man 3 malloc_trim`).
+        fn malloc_trim(pad: usize) -> std::ffi::c_int;
+    }
+    // SAFETY: malloc_trim takes no pointers and only returns pages that no allocation
+    // uses; it is safe to call at any time from any thread.
+    unsafe {
+        malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn release_free_memory() {}
+
+fn no_resources() -> Rendered {
+    Rendered {
+        output: NO_RESOURCES.to_string(),
+        report: Report::default(),
+    }
 }
 
 /// Renders an already parsed stream (shared with `diff` and `check`).
 pub fn render_stream(stream: &Stream, config: &Config) -> Result<Rendered> {
     if stream.is_empty() {
-        return Ok(Rendered {
-            output: NO_RESOURCES.to_string(),
-            report: Report::default(),
-        });
+        return Ok(no_resources());
     }
     let mut plan = Plan::new(stream, config);
     transform::apply_all(&mut plan)?;
-    plan.finish()
+    let (parts, report) = plan.into_parts()?;
+    Ok(Rendered {
+        output: assemble(stream.input, &parts),
+        report,
+    })
 }

@@ -6,11 +6,14 @@
 //! Aliases are kept as leaves and never expanded.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::sync::OnceLock;
 
 use granit_parser::{Event, Options, Parser, ScalarStyle, StructureStyle};
 
-/// Index of a node in [`Tree::nodes`].
-pub type NodeId = usize;
+/// Index of a node in a [`Tree`]. 32 bits: a document is refused before it reaches 4 GiB,
+/// and halving the index size matters because every mapping entry stores two of them.
+pub type NodeId = u32;
 
 /// How a scalar was written in the source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,30 +35,40 @@ impl Style {
             ScalarStyle::Folded => Style::Folded,
         }
     }
+
+    const ALL: [Style; 5] = [
+        Style::Plain,
+        Style::SingleQuoted,
+        Style::DoubleQuoted,
+        Style::Literal,
+        Style::Folded,
+    ];
 }
 
-#[derive(Debug)]
-pub enum NodeKind<'a> {
+/// What a node is, as [`Tree::node`] shows it (borrowed from the tree).
+#[derive(Debug, Clone, Copy)]
+pub enum NodeKind<'t> {
     Scalar {
-        value: Cow<'a, str>,
+        value: &'t str,
         style: Style,
         /// An explicit tag such as `!!str` or `!!int` decides the type on its own.
         tagged: bool,
     },
     Map {
         flow: bool,
-        entries: Vec<(NodeId, NodeId)>,
+        entries: &'t [(NodeId, NodeId)],
     },
     Seq {
         flow: bool,
-        items: Vec<NodeId>,
+        items: &'t [NodeId],
     },
     Alias,
 }
 
-#[derive(Debug)]
-pub struct Node<'a> {
-    pub kind: NodeKind<'a>,
+/// A node as [`Tree::node`] shows it: positions are computed from the compact storage.
+#[derive(Debug, Clone, Copy)]
+pub struct Node<'t> {
+    pub kind: NodeKind<'t>,
     /// Byte offset of the first character of the node in the document text.
     pub start: usize,
     /// Byte offset just past the node's content (trailing blank space of block
@@ -66,6 +79,32 @@ pub struct Node<'a> {
     /// 0-based column in characters.
     pub col: usize,
 }
+
+/// One node in 16 bytes plus a tag byte (kept in a parallel array so that no padding is
+/// paid). A manifest holds about two nodes per line of text, so this size decides the
+/// program's peak memory (SPEC §9: at most 3 × input + 16 MB).
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    start: u32,
+    end: u32,
+    /// Scalar: offset of the value in the source (borrowed) or in `Tree::owned`.
+    /// Map: first index in `Tree::pairs`. Seq: first index in `Tree::seq_items`.
+    a: u32,
+    /// Scalar: value length in bytes. Map/Seq: number of entries/items.
+    b: u32,
+}
+
+// Tag byte layout: bits 0-1 the kind, bits 2-4 the scalar style, bit 5 tagged, bit 6 the
+// value lives in `owned` rather than in the source, bit 7 flow collection.
+const KIND_MASK: u8 = 0b11;
+const K_SCALAR: u8 = 0;
+const K_MAP: u8 = 1;
+const K_SEQ: u8 = 2;
+const K_ALIAS: u8 = 3;
+const STYLE_SHIFT: u8 = 2;
+const TAGGED: u8 = 1 << 5;
+const OWNED: u8 = 1 << 6;
+const FLOW: u8 = 1 << 7;
 
 /// A duplicate key found while building the tree (Kubernetes silently keeps the last).
 #[derive(Debug, Clone)]
@@ -88,7 +127,15 @@ pub struct ParseError {
 #[derive(Debug)]
 pub struct Tree<'a> {
     pub src: &'a str,
-    pub nodes: Vec<Node<'a>>,
+    slots: Box<[Slot]>,
+    tags: Box<[u8]>,
+    pairs: Box<[(NodeId, NodeId)]>,
+    seq_items: Box<[NodeId]>,
+    /// Scalar values that differ from their source text (escapes, folded lines), end to end.
+    owned: Box<str>,
+    /// Byte offsets of line starts, built on the first position lookup (messages and
+    /// edits only need it for a handful of documents).
+    lines: OnceLock<Box<[u32]>>,
     /// The document's root node; `None` for an empty document (comments only).
     pub root: Option<NodeId>,
     pub duplicates: Vec<DuplicateKey>,
@@ -102,24 +149,77 @@ fn parser_options() -> Options {
     options
 }
 
+/// A collection being built: its node and where its children start in `Scratch::kids`.
 struct Open {
     id: NodeId,
-    /// For maps: a key waiting for its value.
-    pending_key: Option<NodeId>,
+    first_kid: usize,
+}
+
+/// Per-thread buffers reused from one document to the next, so that building a tree
+/// costs a handful of exact-size allocations instead of one per collection.
+#[derive(Default)]
+struct Scratch {
+    slots: Vec<Slot>,
+    tags: Vec<u8>,
+    pairs: Vec<(NodeId, NodeId)>,
+    seq_items: Vec<NodeId>,
+    owned: String,
+    open: Vec<Open>,
+    /// Children of the open collections, innermost last (maps: key, value, key, ...).
+    kids: Vec<NodeId>,
+    /// Keys of one large mapping, sorted to find repeats.
+    sorted: Vec<(NodeId, NodeId)>,
+}
+
+impl Scratch {
+    fn clear(&mut self) {
+        self.slots.clear();
+        self.tags.clear();
+        self.pairs.clear();
+        self.seq_items.clear();
+        self.owned.clear();
+        self.open.clear();
+        self.kids.clear();
+        self.sorted.clear();
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Mappings with more keys than this find repeated keys by sorting instead of comparing
+/// every pair (a hostile 10 MB mapping must not take quadratic time).
+const LINEAR_DUPLICATE_SCAN: usize = 16;
+
+fn too_large() -> ParseError {
+    ParseError {
+        message: "document larger than 4 GiB".to_string(),
+        line: 1,
+        column: 1,
+    }
 }
 
 impl<'a> Tree<'a> {
     /// Parses one document strictly. The text must hold at most one YAML document
     /// (the stream splitter guarantees that).
     pub fn parse(src: &'a str) -> Result<Tree<'a>, ParseError> {
-        let mut tree = Tree {
-            src,
-            nodes: Vec::new(),
-            root: None,
-            duplicates: Vec::new(),
-        };
-        let mut stack: Vec<Open> = Vec::new();
+        if u32::try_from(src.len()).is_err() {
+            return Err(too_large());
+        }
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => Self::parse_with(src, &mut scratch),
+            // Re-entered on this thread (not expected): use fresh buffers.
+            Err(_) => Self::parse_with(src, &mut Scratch::default()),
+        })
+    }
+
+    fn parse_with(src: &'a str, b: &mut Scratch) -> Result<Tree<'a>, ParseError> {
+        b.clear();
+        let mut root = None;
+        let mut duplicates = Vec::new();
         let mut documents = 0usize;
+        let base = src.as_ptr() as usize;
         let parser = Parser::new_from_str_with_options(src, parser_options());
         for next in parser {
             let (event, span) = next.map_err(|e| ParseError {
@@ -129,18 +229,18 @@ impl<'a> Tree<'a> {
             })?;
             let start = span.start.byte_offset().unwrap_or(0);
             let end = span.end.byte_offset().unwrap_or(start);
-            let (line, col) = (span.start.line(), span.start.col());
-            match event {
+            let node = match event {
                 Event::DocumentStart(..) => {
                     documents += 1;
                     if documents > 1 {
                         return Err(ParseError {
                             message: "a second document starts here without a `---` line"
                                 .to_string(),
-                            line,
-                            column: col + 1,
+                            line: span.start.line(),
+                            column: span.start.col() + 1,
                         });
                     }
+                    continue;
                 }
                 Event::Scalar(value, style, _, tag) => {
                     let style = Style::from_parser(style);
@@ -152,180 +252,311 @@ impl<'a> Tree<'a> {
                         }
                         _ => end,
                     };
-                    let kind = NodeKind::Scalar {
-                        value,
-                        style,
-                        tagged: tag.is_some(),
+                    let mut tag_byte = K_SCALAR | ((style as u8) << STYLE_SHIFT);
+                    if tag.is_some() {
+                        tag_byte |= TAGGED;
+                    }
+                    // A value the parser could borrow is a slice of `src`: remember where.
+                    let at = (value.as_ptr() as usize).wrapping_sub(base);
+                    let a = if matches!(value, Cow::Borrowed(_)) && at + value.len() <= src.len() {
+                        at
+                    } else {
+                        tag_byte |= OWNED;
+                        let at = b.owned.len();
+                        b.owned.push_str(&value);
+                        at
                     };
-                    let id = tree.push(kind, start, end, line, col);
-                    tree.attach(&mut stack, id);
+                    let a = u32::try_from(a).map_err(|_| too_large())?;
+                    Self::push(b, tag_byte, start, end, a, value.len() as u32)
                 }
-                Event::Alias(_) => {
-                    let id = tree.push(NodeKind::Alias, start, end, line, col);
-                    tree.attach(&mut stack, id);
-                }
-                Event::MappingStart(style, _, _) => {
-                    let flow = style == StructureStyle::Flow;
-                    let kind = NodeKind::Map {
-                        flow,
-                        entries: Vec::new(),
+                Event::Alias(_) => Self::push(b, K_ALIAS, start, end, 0, 0),
+                Event::MappingStart(style, _, _) | Event::SequenceStart(style, _, _) => {
+                    let mut tag_byte = if matches!(event, Event::MappingStart(..)) {
+                        K_MAP
+                    } else {
+                        K_SEQ
                     };
-                    let id = tree.push(kind, start, end, line, col);
-                    stack.push(Open {
-                        id,
-                        pending_key: None,
-                    });
-                }
-                Event::SequenceStart(style, _, _) => {
-                    let flow = style == StructureStyle::Flow;
-                    let kind = NodeKind::Seq {
-                        flow,
-                        items: Vec::new(),
-                    };
-                    let id = tree.push(kind, start, end, line, col);
-                    stack.push(Open {
-                        id,
-                        pending_key: None,
-                    });
+                    if style == StructureStyle::Flow {
+                        tag_byte |= FLOW;
+                    }
+                    let id = Self::push(b, tag_byte, start, end, 0, 0);
+                    let first_kid = b.kids.len();
+                    b.open.push(Open { id, first_kid });
+                    continue;
                 }
                 Event::MappingEnd | Event::SequenceEnd => {
-                    let open = stack.pop().expect("parser balances collections");
-                    let node_end = match &tree.nodes[open.id].kind {
-                        NodeKind::Map { flow: true, .. } | NodeKind::Seq { flow: true, .. } => end,
-                        NodeKind::Map { entries, .. } => entries
-                            .last()
-                            .map_or(tree.nodes[open.id].end, |&(_, v)| tree.nodes[v].end),
-                        NodeKind::Seq { items, .. } => items
-                            .last()
-                            .map_or(tree.nodes[open.id].end, |&v| tree.nodes[v].end),
-                        _ => unreachable!("only collections are opened"),
-                    };
-                    tree.nodes[open.id].end = node_end;
-                    tree.attach(&mut stack, open.id);
+                    let open = b.open.pop().expect("parser balances collections");
+                    let id = open.id;
+                    Self::close(src, b, open, end, &mut duplicates);
+                    id
                 }
-                _ => {}
+                _ => continue,
+            };
+            // Attach the finished node to the open collection, or make it the root.
+            if b.open.is_empty() {
+                root = Some(node);
+            } else {
+                b.kids.push(node);
             }
         }
-        Ok(tree)
+        // Report repeated keys in document order, whatever the nesting.
+        duplicates.sort_by_key(|d: &DuplicateKey| b.slots[d.again as usize].start);
+        Ok(Tree {
+            src,
+            slots: b.slots.as_slice().into(),
+            tags: b.tags.as_slice().into(),
+            pairs: b.pairs.as_slice().into(),
+            seq_items: b.seq_items.as_slice().into(),
+            owned: b.owned.as_str().into(),
+            lines: OnceLock::new(),
+            root,
+            duplicates,
+        })
     }
 
-    fn push(
-        &mut self,
-        kind: NodeKind<'a>,
-        start: usize,
-        end: usize,
-        line: usize,
-        col: usize,
-    ) -> NodeId {
-        self.nodes.push(Node {
-            kind,
-            start,
-            end,
+    fn push(b: &mut Scratch, tag: u8, start: usize, end: usize, a: u32, len: u32) -> NodeId {
+        // `parse` checked that the document fits in 32 bits.
+        b.slots.push(Slot {
+            start: start as u32,
+            end: end as u32,
+            a,
+            b: len,
+        });
+        b.tags.push(tag);
+        (b.slots.len() - 1) as NodeId
+    }
+
+    /// Finishes a collection: moves its children into the shared arrays, sets its end,
+    /// and notes repeated keys.
+    fn close(
+        src: &'a str,
+        b: &mut Scratch,
+        open: Open,
+        end_event: usize,
+        duplicates: &mut Vec<DuplicateKey>,
+    ) {
+        let id = open.id as usize;
+        let flow = b.tags[id] & FLOW != 0;
+        let is_map = b.tags[id] & KIND_MASK == K_MAP;
+        let kids = &b.kids[open.first_kid..];
+        let last = kids.last().copied();
+        let (first, count) = if is_map {
+            let first = b.pairs.len();
+            b.pairs
+                .extend(kids.chunks_exact(2).map(|pair| (pair[0], pair[1])));
+            (first, b.pairs.len() - first)
+        } else {
+            let first = b.seq_items.len();
+            b.seq_items.extend_from_slice(kids);
+            (first, kids.len())
+        };
+        b.kids.truncate(open.first_kid);
+        // Block collections end where their last child ends (the end event sits at the
+        // next token, lines further down); flow collections end at their bracket.
+        let node_end = match (flow, last) {
+            (false, Some(last)) => b.slots[last as usize].end,
+            (false, None) => b.slots[id].end,
+            (true, _) => end_event as u32,
+        };
+        let slot = &mut b.slots[id];
+        slot.end = node_end;
+        slot.a = first as u32;
+        slot.b = count as u32;
+        if is_map && count > 1 {
+            Self::find_duplicates(src, b, first, count, duplicates);
+        }
+    }
+
+    /// Records every key that repeats an earlier key of the same mapping, paired with the
+    /// first occurrence.
+    fn find_duplicates(
+        src: &'a str,
+        b: &mut Scratch,
+        first: usize,
+        count: usize,
+        duplicates: &mut Vec<DuplicateKey>,
+    ) {
+        let value = |b: &Scratch, id: NodeId| -> Option<String> {
+            scalar_in(src, &b.slots, &b.tags, &b.owned, id).map(str::to_string)
+        };
+        if count <= LINEAR_DUPLICATE_SCAN {
+            let keys = &b.pairs[first..first + count];
+            for (i, &(key, _)) in keys.iter().enumerate() {
+                let Some(name) = scalar_in(src, &b.slots, &b.tags, &b.owned, key) else {
+                    continue;
+                };
+                if let Some(&(earlier, _)) = keys[..i]
+                    .iter()
+                    .find(|&&(k, _)| scalar_in(src, &b.slots, &b.tags, &b.owned, k) == Some(name))
+                {
+                    duplicates.push(DuplicateKey {
+                        key: name.to_string(),
+                        first: earlier,
+                        again: key,
+                    });
+                }
+            }
+            return;
+        }
+        // Sort (key text, position) and walk runs of equal keys.
+        let mut sorted = std::mem::take(&mut b.sorted);
+        sorted.clear();
+        let keys = &b.pairs[first..first + count];
+        sorted.extend(
+            keys.iter()
+                .filter(|&&(k, _)| scalar_in(src, &b.slots, &b.tags, &b.owned, k).is_some())
+                .map(|&(k, _)| (k, k)),
+        );
+        sorted.sort_by(|x, y| {
+            let kx = scalar_in(src, &b.slots, &b.tags, &b.owned, x.0);
+            let ky = scalar_in(src, &b.slots, &b.tags, &b.owned, y.0);
+            kx.cmp(&ky).then(x.0.cmp(&y.0))
+        });
+        let mut run_first = None::<NodeId>;
+        for w in 0..sorted.len() {
+            let k = sorted[w].0;
+            let same = w > 0
+                && scalar_in(src, &b.slots, &b.tags, &b.owned, sorted[w - 1].0)
+                    == scalar_in(src, &b.slots, &b.tags, &b.owned, k);
+            if !same {
+                run_first = Some(k);
+                continue;
+            }
+            if let (Some(first), Some(key)) = (run_first, value(b, k)) {
+                duplicates.push(DuplicateKey {
+                    key,
+                    first,
+                    again: k,
+                });
+            }
+        }
+        b.sorted = sorted;
+    }
+
+    /// The number of nodes.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.lines.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', self.src.as_bytes()).map(|i| i as u32 + 1))
+                .collect()
+        })
+    }
+
+    /// 1-based line and 0-based column (in characters) of a byte offset.
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let lines = self.line_starts();
+        let line = lines.partition_point(|&s| s as usize <= offset).max(1);
+        let line_start = lines[line - 1] as usize;
+        let offset = offset.min(self.src.len());
+        let col = self
+            .src
+            .get(line_start..offset)
+            .map_or(offset - line_start, |s| s.chars().count());
+        (line, col)
+    }
+
+    fn kind(&self, id: NodeId) -> NodeKind<'_> {
+        let slot = self.slots[id as usize];
+        let tag = self.tags[id as usize];
+        let (a, n) = (slot.a as usize, slot.b as usize);
+        match tag & KIND_MASK {
+            K_SCALAR => NodeKind::Scalar {
+                value: scalar_in(self.src, &self.slots, &self.tags, &self.owned, id)
+                    .unwrap_or_default(),
+                style: Style::ALL[((tag >> STYLE_SHIFT) & 0b111) as usize],
+                tagged: tag & TAGGED != 0,
+            },
+            K_MAP => NodeKind::Map {
+                flow: tag & FLOW != 0,
+                entries: &self.pairs[a..a + n],
+            },
+            K_SEQ => NodeKind::Seq {
+                flow: tag & FLOW != 0,
+                items: &self.seq_items[a..a + n],
+            },
+            _ => NodeKind::Alias,
+        }
+    }
+
+    /// A node with its kind and position (line and column are computed on demand).
+    pub fn node(&self, id: NodeId) -> Node<'_> {
+        let slot = self.slots[id as usize];
+        let (line, col) = self.line_col(slot.start as usize);
+        Node {
+            kind: self.kind(id),
+            start: slot.start as usize,
+            end: slot.end as usize,
             line,
             col,
-        });
-        self.nodes.len() - 1
-    }
-
-    /// Attaches a finished node to the collection that is open, or makes it the root.
-    fn attach(&mut self, stack: &mut [Open], id: NodeId) {
-        let Some(open) = stack.last_mut() else {
-            self.root = Some(id);
-            return;
-        };
-        let parent = open.id;
-        match &mut self.nodes[parent].kind {
-            NodeKind::Seq { items, .. } => items.push(id),
-            NodeKind::Map { .. } => match open.pending_key.take() {
-                None => open.pending_key = Some(id),
-                Some(key) => {
-                    self.note_duplicate(parent, key);
-                    if let NodeKind::Map { entries, .. } = &mut self.nodes[parent].kind {
-                        entries.push((key, id));
-                    }
-                }
-            },
-            _ => unreachable!("only collections are opened"),
         }
     }
 
-    fn note_duplicate(&mut self, map: NodeId, key: NodeId) {
-        let Some(name) = self.scalar(key) else { return };
-        if let NodeKind::Map { entries, .. } = &self.nodes[map].kind
-            && let Some(&(first, _)) = entries.iter().find(|&&(k, _)| self.scalar(k) == Some(name))
-        {
-            let key_text = name.to_string();
-            self.duplicates.push(DuplicateKey {
-                key: key_text,
-                first,
-                again: key,
-            });
-        }
-    }
-
-    pub fn node(&self, id: NodeId) -> &Node<'a> {
-        &self.nodes[id]
+    /// Byte range of a node in the document text (cheaper than [`Tree::node`]).
+    pub fn span(&self, id: NodeId) -> std::ops::Range<usize> {
+        let slot = self.slots[id as usize];
+        slot.start as usize..slot.end as usize
     }
 
     /// The string value of a scalar node.
     pub fn scalar(&self, id: NodeId) -> Option<&str> {
-        match &self.nodes[id].kind {
-            NodeKind::Scalar { value, .. } => Some(value),
-            _ => None,
-        }
+        scalar_in(self.src, &self.slots, &self.tags, &self.owned, id)
     }
 
     /// A scalar that Kubernetes reads as a string (quoted, block, or a plain scalar
     /// that YAML 1.1 does not resolve to a bool, number or null).
     pub fn string(&self, id: NodeId) -> Option<&str> {
-        match &self.nodes[id].kind {
-            NodeKind::Scalar {
-                value,
-                style,
-                tagged,
-            } => {
-                if *style == Style::Plain && !*tagged && super::resolves_to_non_string(value) {
-                    None
-                } else {
-                    Some(value)
-                }
-            }
-            _ => None,
+        let tag = self.tags[id as usize];
+        let value = self.scalar(id)?;
+        let plain = (tag >> STYLE_SHIFT) & 0b111 == Style::Plain as u8;
+        if plain && tag & TAGGED == 0 && super::resolves_to_non_string(value) {
+            None
+        } else {
+            Some(value)
         }
     }
 
     pub fn is_null(&self, id: NodeId) -> bool {
-        matches!(&self.nodes[id].kind, NodeKind::Scalar { value, style: Style::Plain, tagged: false }
-            if matches!(value.as_ref(), "" | "~" | "null" | "Null" | "NULL"))
+        matches!(self.kind(id), NodeKind::Scalar { value, style: Style::Plain, tagged: false }
+            if matches!(value, "" | "~" | "null" | "Null" | "NULL"))
     }
 
     pub fn entries(&self, id: NodeId) -> &[(NodeId, NodeId)] {
-        match &self.nodes[id].kind {
+        match self.kind(id) {
             NodeKind::Map { entries, .. } => entries,
             _ => &[],
         }
     }
 
     pub fn items(&self, id: NodeId) -> &[NodeId] {
-        match &self.nodes[id].kind {
+        match self.kind(id) {
             NodeKind::Seq { items, .. } => items,
             _ => &[],
         }
     }
 
     pub fn is_map(&self, id: NodeId) -> bool {
-        matches!(self.nodes[id].kind, NodeKind::Map { .. })
+        self.tags[id as usize] & KIND_MASK == K_MAP
     }
 
     pub fn is_seq(&self, id: NodeId) -> bool {
-        matches!(self.nodes[id].kind, NodeKind::Seq { .. })
+        self.tags[id as usize] & KIND_MASK == K_SEQ
     }
 
     pub fn is_flow(&self, id: NodeId) -> bool {
-        matches!(
-            self.nodes[id].kind,
-            NodeKind::Map { flow: true, .. } | NodeKind::Seq { flow: true, .. }
-        )
+        let tag = self.tags[id as usize];
+        matches!(tag & KIND_MASK, K_MAP | K_SEQ) && tag & FLOW != 0
+    }
+
+    pub fn is_alias(&self, id: NodeId) -> bool {
+        self.tags[id as usize] & KIND_MASK == K_ALIAS
     }
 
     /// The entry for `key` in a mapping. With a repeated key, the last one wins, as
@@ -362,7 +593,100 @@ impl<'a> Tree<'a> {
 
     /// The source text of a node.
     pub fn text(&self, id: NodeId) -> &'a str {
-        let node = &self.nodes[id];
-        &self.src[node.start..node.end]
+        let src: &'a str = self.src;
+        &src[self.span(id)]
+    }
+}
+
+/// The value of a scalar node, read from the source or from the owned values.
+fn scalar_in<'t>(
+    src: &'t str,
+    slots: &[Slot],
+    tags: &[u8],
+    owned: &'t str,
+    id: NodeId,
+) -> Option<&'t str> {
+    let tag = tags[id as usize];
+    if tag & KIND_MASK != K_SCALAR {
+        return None;
+    }
+    let slot = slots[id as usize];
+    let range = slot.a as usize..slot.a as usize + slot.b as usize;
+    Some(if tag & OWNED != 0 {
+        &owned[range]
+    } else {
+        &src[range]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_positions_and_kinds() {
+        let src = "a: 1\nb: \"x\\ty\"\nc:\n  - p\n  - {q: r}\nd: >\n  folded\n  text\n";
+        let tree = Tree::parse(src).unwrap();
+        let root = tree.root.unwrap();
+        assert_eq!(tree.str_at(root, &["a"]), Some("1"));
+        assert_eq!(tree.string(tree.get(root, "a").unwrap()), None);
+        assert_eq!(tree.str_at(root, &["b"]), Some("x\ty"));
+        assert_eq!(tree.str_at(root, &["d"]), Some("folded text\n"));
+        let c = tree.get(root, "c").unwrap();
+        assert!(tree.is_seq(c) && !tree.is_flow(c));
+        let items = tree.items(c);
+        assert_eq!(items.len(), 2);
+        assert!(tree.is_map(items[1]) && tree.is_flow(items[1]));
+        assert_eq!(tree.text(items[1]), "{q: r}");
+        let n = tree.node(items[1]);
+        assert_eq!((n.line, n.col), (5, 4));
+        assert_eq!(tree.text(c), "- p\n  - {q: r}");
+        assert!(matches!(
+            tree.node(tree.get(root, "b").unwrap()).kind,
+            NodeKind::Scalar {
+                style: Style::DoubleQuoted,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn duplicates_small_and_large_maps_in_document_order() {
+        let mut src = String::from("outer:\n  k: 1\n  k: 2\n");
+        for i in 0..40 {
+            src.push_str(&format!("key{i}: {i}\n"));
+        }
+        src.push_str("key7: again\nkey3: again\n");
+        let tree = Tree::parse(&src).unwrap();
+        let found: Vec<(&str, usize, usize)> = tree
+            .duplicates
+            .iter()
+            .map(|d| {
+                (
+                    d.key.as_str(),
+                    tree.node(d.first).line,
+                    tree.node(d.again).line,
+                )
+            })
+            .collect();
+        assert_eq!(found, [("k", 2, 3), ("key7", 11, 44), ("key3", 7, 45)]);
+        // The last of repeated keys wins, as in Kubernetes.
+        assert_eq!(tree.str_at(tree.root.unwrap(), &["key7"]), Some("again"));
+    }
+
+    #[test]
+    fn aliases_stay_leaves() {
+        let tree = Tree::parse("a: &x [1, 2]\nb: *x\n").unwrap();
+        let b = tree.get(tree.root.unwrap(), "b").unwrap();
+        assert!(tree.is_alias(b));
+        assert_eq!(tree.scalar(b), None);
+        assert_eq!(tree.len(), 7);
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let tree = Tree::parse("é: {ü: v}\n").unwrap();
+        let flow = tree.get(tree.root.unwrap(), "é").unwrap();
+        assert_eq!(tree.node(flow).col, 3);
     }
 }

@@ -662,13 +662,16 @@ pub const CONTROLLERS: &[ControllerPreset] = &[
     },
     ControllerPreset {
         name: "cilium",
-        description: "Cilium ingress/Gateway: its Envoy carries the reserved `ingress` identity",
+        description: "Cilium Ingress or Gateway: its Envoy carries the reserved `ingress` identity",
         pod_labels: &[],
         namespace_labels: &[],
-        ingress_passthrough: &[],
-        ingress_classes: &[],
+        // SPEC §5.3 lists cilium as Gateway only, but Cilium's Ingress controller does
+        // TLS passthrough with this annotation ("Supported Ingress annotations" in
+        // cilium Documentation/network/servicemesh/ingress.rst, cilium/cilium#28751).
+        ingress_passthrough: &[("ingress.cilium.io/tls-passthrough", "enabled")],
+        ingress_classes: &["cilium"],
         cilium_policy: true,
-        source: "cilium Documentation/network/servicemesh/ingress-reference.rst",
+        source: "cilium Documentation/network/servicemesh/ingress-reference.rst and ingress.rst",
     },
 ];
 

@@ -5,6 +5,7 @@
 //! The library never prints: it returns output, reports and errors, and `main`
 //! decides what goes to stdout (the manifests Helm reads) and stderr.
 
+pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod diff;

@@ -11,7 +11,7 @@ use spaces_expose::cli::{CheckArgs, CheckFormat, Cli, Command, DiffArgs, RenderA
 use spaces_expose::config::{self, Config};
 use spaces_expose::error::Error;
 use spaces_expose::lint::{self, format};
-use spaces_expose::{diff, guide, render};
+use spaces_expose::{catalog, diff, guide, render};
 
 /// Where diagnostics go besides stderr: `--log-file`, and under Helm 4 (which discards
 /// a post-renderer's stderr) the terminal.
@@ -236,8 +236,8 @@ fn run(cli: Cli, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
         }
         Some(Command::Presets { format }) => {
             let out = match format {
-                TableFormat::Text => guide::presets_text(),
-                TableFormat::Json => guide::presets_json(),
+                TableFormat::Text => catalog::presets_text(),
+                TableFormat::Json => catalog::presets_json(),
             };
             write_stdout(out.as_bytes())?;
             Ok(ExitCode::SUCCESS)
@@ -282,7 +282,6 @@ fn main() -> ExitCode {
     if cli.render.quiet {
         diagnostics.quiet = true;
     }
-    let _ = io::stderr().is_terminal();
     match run(cli, &mut diagnostics) {
         Ok(code) => code,
         Err(err) => {

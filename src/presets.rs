@@ -37,6 +37,15 @@ pub enum Scheme {
     Internal,
 }
 
+impl Scheme {
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::InternetFacing => "internet-facing",
+            Scheme::Internal => "internal",
+        }
+    }
+}
+
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum, serde::Deserialize, Default,
 )]

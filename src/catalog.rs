@@ -1,0 +1,175 @@
+//! The `presets` subcommand: the data tables of presets.rs as text or JSON, so users
+//! see exactly what the transforms and lint rules run on.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::presets::{self, LabelValue, SetValue};
+
+fn set_value(v: SetValue) -> &'static str {
+    match v {
+        SetValue::Fixed(s) => s,
+        SetValue::AwsTargetType => "<--aws-target-type: ip|instance>",
+    }
+}
+
+fn label_value(v: LabelValue) -> &'static str {
+    match v {
+        LabelValue::Fixed(s) => s,
+        LabelValue::GatewayName => "<gateway>",
+        LabelValue::GatewayNamespace => "<gateway namespace>",
+    }
+}
+
+fn pairs<T: Copy>(items: &[(&str, T)], show: fn(T) -> &'static str) -> String {
+    if items.is_empty() {
+        return "-".to_string();
+    }
+    items
+        .iter()
+        .map(|&(k, v)| format!("{k}={}", show(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `presets --format text`.
+pub fn presets_text() -> String {
+    let mut out = String::new();
+    out.push_str(
+        "Cloud Layer-4 annotation sets (target LoadBalancer Services, Gateway infrastructure)\n\n",
+    );
+    for set in presets::CLOUD_SETS {
+        let _ = writeln!(
+            out,
+            "  {:<6} {:<16} {}",
+            set.cloud.name(),
+            set.scheme.name(),
+            pairs(set.annotations, set_value)
+        );
+    }
+    out.push_str("\nControllers (--controller)\n\n");
+    for c in presets::CONTROLLERS {
+        let _ = writeln!(out, "  {}: {}", c.name, c.description);
+        if c.cilium_policy {
+            out.push_str("      admitted by a CiliumNetworkPolicy with fromEntities: [ingress]\n");
+        } else {
+            let _ = writeln!(
+                out,
+                "      pods:       {}",
+                pairs(c.pod_labels, label_value)
+            );
+            let _ = writeln!(
+                out,
+                "      namespace:  {}",
+                pairs(c.namespace_labels, label_value)
+            );
+        }
+        let ingress = if c.gateway_only() {
+            "(Gateway only)".to_string()
+        } else {
+            c.ingress_passthrough
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(out, "      ingress:    {ingress}");
+        let _ = writeln!(out, "      source:     {}", c.source);
+    }
+    out.push_str("  custom: --pod-label K=V and --namespace-label K=V\n");
+    out.push_str("\nLayer-7 / TLS-termination keys (stripped by render, reported by check)\n\n");
+    for k in presets::L7_KEYS {
+        let on = match k.on {
+            presets::On::Service => "Service",
+            presets::On::Ingress => "Ingress",
+        };
+        let _ = writeln!(out, "  {on:<8} {:<70} {}", k.key.pattern(), k.note);
+    }
+    let _ = writeln!(
+        out,
+        "\n  kept on Ingresses: {}",
+        presets::KEPT_INGRESS_KEYS.join(", ")
+    );
+    out.push_str("\nLayer-7-only Ingress classes\n\n");
+    for (class, what) in presets::L7_INGRESS_CLASSES {
+        let _ = writeln!(out, "  {class:<28} {what}");
+    }
+    out.push_str("\nLayer-7-only GatewayClasses\n\n");
+    for (m, what) in presets::L7_GATEWAY_CONTROLLERS {
+        let _ = writeln!(out, "  controllerName {:<40} {what}", m.pattern());
+    }
+    for (m, what) in presets::L7_GATEWAY_CLASS_NAMES {
+        let _ = writeln!(out, "  class name     {:<40} {what}", m.pattern());
+    }
+    out
+}
+
+fn object_of<T: Copy>(items: &[(&str, T)], show: fn(T) -> &'static str) -> Value {
+    Value::Object(
+        items
+            .iter()
+            .map(|&(k, v)| (k.to_string(), json!(show(v))))
+            .collect(),
+    )
+}
+
+/// `presets --format json`.
+pub fn presets_json() -> String {
+    let clouds: Vec<Value> = presets::CLOUD_SETS
+        .iter()
+        .map(|s| {
+            json!({
+                "cloud": s.cloud.name(),
+                "scheme": s.scheme.name(),
+                "annotations": object_of(s.annotations, set_value),
+            })
+        })
+        .collect();
+    let controllers: Vec<Value> = presets::CONTROLLERS
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name,
+                "description": c.description,
+                "podLabels": object_of(c.pod_labels, label_value),
+                "namespaceLabels": object_of(c.namespace_labels, label_value),
+                "ingressPassthrough": c.ingress_passthrough.iter().map(|&(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+                "gatewayOnly": c.gateway_only(),
+                "ciliumPolicy": c.cilium_policy,
+                "source": c.source,
+            })
+        })
+        .collect();
+    let value = json!({
+        "clouds": clouds,
+        "controllers": controllers,
+        "l7Keys": presets::L7_KEYS,
+        "keptIngressKeys": presets::KEPT_INGRESS_KEYS,
+        "l7IngressClasses": presets::L7_INGRESS_CLASSES.iter().map(|(c, w)| json!({"class": c, "description": w})).collect::<Vec<_>>(),
+        "l7GatewayControllers": presets::L7_GATEWAY_CONTROLLERS.iter().map(|(m, w)| json!({"controllerName": m.pattern(), "description": w})).collect::<Vec<_>>(),
+        "l7GatewayClassNames": presets::L7_GATEWAY_CLASS_NAMES.iter().map(|(m, w)| json!({"name": m.pattern(), "description": w})).collect::<Vec<_>>(),
+        "gatewayInfrastructureAnnotationLimit": presets::GATEWAY_INFRASTRUCTURE_ANNOTATION_LIMIT,
+    });
+    let mut out = serde_json::to_string_pretty(&value).expect("presets serialize");
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_json_lists_every_controller() {
+        let value: Value = serde_json::from_str(&presets_json()).unwrap();
+        assert_eq!(
+            value["controllers"].as_array().unwrap().len(),
+            presets::CONTROLLERS.len()
+        );
+        assert_eq!(
+            value["clouds"][0]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-type"],
+            "external"
+        );
+    }
+}

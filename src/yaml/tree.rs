@@ -80,22 +80,21 @@ pub struct Node<'t> {
     pub col: usize,
 }
 
-/// One node in 16 bytes plus a tag byte (kept in a parallel array so that no padding is
+/// One node in 12 bytes plus a tag byte (kept in a parallel array so that no padding is
 /// paid). A manifest holds about two nodes per line of text, so this size decides the
 /// program's peak memory (SPEC §9: at most 3 × input + 16 MB).
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     start: u32,
     end: u32,
-    /// Scalar: offset of the value in the source (borrowed) or in `Tree::owned`.
-    /// Map: first index in `Tree::pairs`. Seq: first index in `Tree::seq_items`.
-    a: u32,
-    /// Scalar: value length in bytes. Map/Seq: number of entries/items.
-    b: u32,
+    /// Collections, and scalars whose value is not simply their source text: an index in
+    /// `Tree::extra`. Unused otherwise.
+    x: u32,
 }
 
 // Tag byte layout: bits 0-1 the kind, bits 2-4 the scalar style, bit 5 tagged, bit 6 the
-// value lives in `owned` rather than in the source, bit 7 flow collection.
+// value lives in `owned` rather than in the source, bit 7 a flow collection or, for a
+// scalar, a value described in `extra` (offset and length) rather than by the span.
 const KIND_MASK: u8 = 0b11;
 const K_SCALAR: u8 = 0;
 const K_MAP: u8 = 1;
@@ -105,6 +104,7 @@ const STYLE_SHIFT: u8 = 2;
 const TAGGED: u8 = 1 << 5;
 const OWNED: u8 = 1 << 6;
 const FLOW: u8 = 1 << 7;
+const EXTRA: u8 = 1 << 7;
 
 /// A duplicate key found while building the tree (Kubernetes silently keeps the last).
 #[derive(Debug, Clone)]
@@ -129,6 +129,9 @@ pub struct Tree<'a> {
     pub src: &'a str,
     slots: Box<[Slot]>,
     tags: Box<[u8]>,
+    /// Per collection: first index in `pairs` or `seq_items`, and the count. Per scalar
+    /// with `EXTRA`: offset of its value (in the source or `owned`) and length.
+    extra: Box<[(u32, u32)]>,
     pairs: Box<[(NodeId, NodeId)]>,
     seq_items: Box<[NodeId]>,
     /// Scalar values that differ from their source text (escapes, folded lines), end to end.
@@ -161,6 +164,7 @@ struct Open {
 struct Scratch {
     slots: Vec<Slot>,
     tags: Vec<u8>,
+    extra: Vec<(u32, u32)>,
     pairs: Vec<(NodeId, NodeId)>,
     seq_items: Vec<NodeId>,
     owned: String,
@@ -175,6 +179,7 @@ impl Scratch {
     fn clear(&mut self) {
         self.slots.clear();
         self.tags.clear();
+        self.extra.clear();
         self.pairs.clear();
         self.seq_items.clear();
         self.owned.clear();
@@ -305,6 +310,7 @@ impl<'a> Tree<'a> {
             src,
             slots: b.slots.as_slice().into(),
             tags: b.tags.as_slice().into(),
+            extra: b.extra.as_slice().into(),
             pairs: b.pairs.as_slice().into(),
             seq_items: b.seq_items.as_slice().into(),
             owned: b.owned.as_str().into(),
@@ -314,14 +320,37 @@ impl<'a> Tree<'a> {
         })
     }
 
-    fn push(b: &mut Scratch, tag: u8, start: usize, end: usize, a: u32, len: u32) -> NodeId {
+    fn push(b: &mut Scratch, mut tag: u8, start: usize, end: usize, a: u32, len: u32) -> NodeId {
         // `parse` checked that the document fits in 32 bits.
-        b.slots.push(Slot {
-            start: start as u32,
-            end: end as u32,
-            a,
-            b: len,
-        });
+        let (start, end) = (start as u32, end as u32);
+        let x = match tag & KIND_MASK {
+            K_SCALAR => {
+                // Most values are their span (plain) or the span inside the quotes;
+                // only the others need an `extra` entry.
+                let quoted = matches!(
+                    (tag >> STYLE_SHIFT) & 0b111,
+                    s if s == Style::SingleQuoted as u8 || s == Style::DoubleQuoted as u8
+                );
+                let d = u32::from(quoted);
+                let implicit = tag & OWNED == 0
+                    && end >= start + 2 * d
+                    && a == start + d
+                    && a + len == end - d;
+                if implicit {
+                    0
+                } else {
+                    tag |= EXTRA;
+                    b.extra.push((a, len));
+                    (b.extra.len() - 1) as u32
+                }
+            }
+            K_MAP | K_SEQ => {
+                b.extra.push((0, 0));
+                (b.extra.len() - 1) as u32
+            }
+            _ => 0,
+        };
+        b.slots.push(Slot { start, end, x });
         b.tags.push(tag);
         (b.slots.len() - 1) as NodeId
     }
@@ -360,8 +389,7 @@ impl<'a> Tree<'a> {
         };
         let slot = &mut b.slots[id];
         slot.end = node_end;
-        slot.a = first as u32;
-        slot.b = count as u32;
+        b.extra[slot.x as usize] = (first as u32, count as u32);
         if is_map && count > 1 {
             Self::find_duplicates(src, b, first, count, duplicates);
         }
@@ -377,18 +405,17 @@ impl<'a> Tree<'a> {
         duplicates: &mut Vec<DuplicateKey>,
     ) {
         let value = |b: &Scratch, id: NodeId| -> Option<String> {
-            scalar_in(src, &b.slots, &b.tags, &b.owned, id).map(str::to_string)
+            scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, id).map(str::to_string)
         };
         if count <= LINEAR_DUPLICATE_SCAN {
             let keys = &b.pairs[first..first + count];
             for (i, &(key, _)) in keys.iter().enumerate() {
-                let Some(name) = scalar_in(src, &b.slots, &b.tags, &b.owned, key) else {
+                let Some(name) = scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, key) else {
                     continue;
                 };
-                if let Some(&(earlier, _)) = keys[..i]
-                    .iter()
-                    .find(|&&(k, _)| scalar_in(src, &b.slots, &b.tags, &b.owned, k) == Some(name))
-                {
+                if let Some(&(earlier, _)) = keys[..i].iter().find(|&&(k, _)| {
+                    scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, k) == Some(name)
+                }) {
                     duplicates.push(DuplicateKey {
                         key: name.to_string(),
                         first: earlier,
@@ -404,20 +431,22 @@ impl<'a> Tree<'a> {
         let keys = &b.pairs[first..first + count];
         sorted.extend(
             keys.iter()
-                .filter(|&&(k, _)| scalar_in(src, &b.slots, &b.tags, &b.owned, k).is_some())
+                .filter(|&&(k, _)| {
+                    scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, k).is_some()
+                })
                 .map(|&(k, _)| (k, k)),
         );
         sorted.sort_by(|x, y| {
-            let kx = scalar_in(src, &b.slots, &b.tags, &b.owned, x.0);
-            let ky = scalar_in(src, &b.slots, &b.tags, &b.owned, y.0);
+            let kx = scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, x.0);
+            let ky = scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, y.0);
             kx.cmp(&ky).then(x.0.cmp(&y.0))
         });
         let mut run_first = None::<NodeId>;
         for w in 0..sorted.len() {
             let k = sorted[w].0;
             let same = w > 0
-                && scalar_in(src, &b.slots, &b.tags, &b.owned, sorted[w - 1].0)
-                    == scalar_in(src, &b.slots, &b.tags, &b.owned, k);
+                && scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, sorted[w - 1].0)
+                    == scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, k);
             if !same {
                 run_first = Some(k);
                 continue;
@@ -466,11 +495,24 @@ impl<'a> Tree<'a> {
     fn kind(&self, id: NodeId) -> NodeKind<'_> {
         let slot = self.slots[id as usize];
         let tag = self.tags[id as usize];
-        let (a, n) = (slot.a as usize, slot.b as usize);
+        let (a, n) = match tag & KIND_MASK {
+            K_MAP | K_SEQ => {
+                let (a, n) = self.extra[slot.x as usize];
+                (a as usize, n as usize)
+            }
+            _ => (0, 0),
+        };
         match tag & KIND_MASK {
             K_SCALAR => NodeKind::Scalar {
-                value: scalar_in(self.src, &self.slots, &self.tags, &self.owned, id)
-                    .unwrap_or_default(),
+                value: scalar_in(
+                    self.src,
+                    &self.slots,
+                    &self.tags,
+                    &self.extra,
+                    &self.owned,
+                    id,
+                )
+                .unwrap_or_default(),
                 style: Style::ALL[((tag >> STYLE_SHIFT) & 0b111) as usize],
                 tagged: tag & TAGGED != 0,
             },
@@ -507,7 +549,14 @@ impl<'a> Tree<'a> {
 
     /// The string value of a scalar node.
     pub fn scalar(&self, id: NodeId) -> Option<&str> {
-        scalar_in(self.src, &self.slots, &self.tags, &self.owned, id)
+        scalar_in(
+            self.src,
+            &self.slots,
+            &self.tags,
+            &self.extra,
+            &self.owned,
+            id,
+        )
     }
 
     /// A scalar that Kubernetes reads as a string (quoted, block, or a plain scalar
@@ -603,6 +652,7 @@ fn scalar_in<'t>(
     src: &'t str,
     slots: &[Slot],
     tags: &[u8],
+    extra: &[(u32, u32)],
     owned: &'t str,
     id: NodeId,
 ) -> Option<&'t str> {
@@ -611,7 +661,16 @@ fn scalar_in<'t>(
         return None;
     }
     let slot = slots[id as usize];
-    let range = slot.a as usize..slot.a as usize + slot.b as usize;
+    if tag & EXTRA == 0 {
+        let quoted = matches!(
+            (tag >> STYLE_SHIFT) & 0b111,
+            s if s == Style::SingleQuoted as u8 || s == Style::DoubleQuoted as u8
+        );
+        let d = usize::from(quoted);
+        return Some(&src[slot.start as usize + d..slot.end as usize - d]);
+    }
+    let (a, len) = extra[slot.x as usize];
+    let range = a as usize..a as usize + len as usize;
     Some(if tag & OWNED != 0 {
         &owned[range]
     } else {

@@ -149,6 +149,9 @@ pub struct Tree<'a> {
 fn parser_options() -> Options {
     let mut options = Options::default();
     options.strict_indentation = true;
+    // Comments are still validated as YAML syntax but not captured: the tree has no use
+    // for them, and another dependency may switch the parser's `comments` feature on.
+    options.set_emit_comments(false);
     options
 }
 

@@ -8,7 +8,21 @@ use libfuzzer_sys::fuzz_target;
 #[path = "../../tests/guarantees/mod.rs"]
 mod guarantees;
 
+/// Known, reported finding (tests/fuzz_regressions.rs,
+/// `writer_escapes_characters_yaml_cannot_print`): the writer's quoting leaves DEL and C1
+/// control characters unescaped. Skipped here so that the run keeps looking for others.
+fn known_issue(data: &[u8]) -> bool {
+    std::str::from_utf8(data).is_ok_and(|text| {
+        text.rsplit_once('\n').map_or(text, |(_, v)| v).chars().any(|c| {
+            matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
+        })
+    })
+}
+
 fuzz_target!(|data: &[u8]| {
+    if known_issue(data) {
+        return;
+    }
     if let Err(broken) = guarantees::check_tree(data) {
         panic!("{broken}");
     }

@@ -14,6 +14,7 @@ Python interpreter's pages, which Linux keeps in the child's high-water mark acr
 import argparse
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -28,7 +29,7 @@ DEFAULT_SIZES = [100, 1000, 10000, 50000]
 ROUNDS = {100: 30, 1000: 15, 10000: 7, 50000: 3}
 
 
-def run_once(cmd, input_path, measure_rss=False):
+def run_once(cmd, input_path, measure_rss=False, timeout=None):
     """Runs cmd with input_path on stdin; returns (seconds, peak RSS in KiB or 0, exit code).
 
     Wall time is taken on plain runs: /usr/bin/time costs a few milliseconds of its own on
@@ -39,9 +40,19 @@ def run_once(cmd, input_path, measure_rss=False):
         cmd = [TIME, "-f", "%M", *cmd]
     with open(input_path, "rb") as stdin, open(os.devnull, "wb") as devnull:
         start = time.perf_counter()
-        proc = subprocess.run(cmd, stdin=stdin, stdout=devnull, stderr=subprocess.PIPE)
+        # Own process group, so that a stopped run takes its children (kubectl, the
+        # Python of yq) with it instead of leaving them to load the machine.
+        proc = subprocess.Popen(
+            cmd, stdin=stdin, stdout=devnull, stderr=subprocess.PIPE, start_new_session=True
+        )
+        try:
+            _, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            return None, 0, None
         elapsed = time.perf_counter() - start
-    lines = proc.stderr.decode(errors="replace").rstrip("\n").split("\n")
+    lines = (err or b"").decode(errors="replace").rstrip("\n").split("\n")
     if proc.returncode != 0:
         sys.stderr.write("\n".join(lines[-20:]) + "\n")
     kib = 0
@@ -87,13 +98,26 @@ def main():
     tool_args, sizes = rest[:split], [int(s) for s in rest[split + 1 :]] or DEFAULT_SIZES
     scale = float(os.environ.get("BENCH_REPS_SCALE", "1"))
     budget = float(os.environ.get("BENCH_BUDGET", "30"))
+    # A peer run is stopped after twice the budget: it then only gives a lower bound.
+    cap = 2 * budget
 
     tools = {"spaces-expose": [opts.bin, *tool_args]}
     for peer in opts.peers.split():
         tools[peer] = ["bash", os.path.join(HERE, f"{peer}-postrender.sh")]
+    peers = [p for p in tools if p != "spaces-expose"]
     skipped = {}  # tool -> size at which it passed the budget
 
-    results = []  # (size, bytes, tool, [seconds], max rss KiB, note)
+    print(f"Machine: {machine()}")
+    print(f"spaces-expose arguments: `{' '.join(tool_args)}`")
+    if opts.note:
+        print(f"Note: {opts.note}")
+    print()
+    head = "| documents | input MB | tool | runs | median ms | MB/s | peak RSS MB | RSS limit MB (3x+16) |"
+    head += "".join(f" x faster than {p} |" for p in peers)
+    head += " note |"
+    print(head)
+    print("|" + "---|" * (head.count("|") - 1), flush=True)
+
     with tempfile.TemporaryDirectory(prefix="spaces-expose-bench.") as tmp:
         for size in sizes:
             path = os.path.join(tmp, f"stream-{size}.yaml")
@@ -107,18 +131,27 @@ def main():
             rounds = max(1, int(ROUNDS.get(size, 5) * scale))
             times = {t: [] for t in tools}
             rss = {t: 0 for t in tools}
+            notes = {t: "" for t in tools}
             failed = set()
             # One run of each tool under /usr/bin/time for peak RSS; it also warms the page
-            # cache and loads the binaries. Its wall time is not counted.
+            # cache and loads the binaries. Its wall time counts only for a peer that passes
+            # the budget (then it is the only run).
             for name, cmd in tools.items():
-                if name not in skipped:
-                    seconds, rss[name], code = run_once(cmd, path, measure_rss=True)
-                    if code != 0:
-                        failed.add(name)
-                    elif name != "spaces-expose" and seconds > budget:
-                        # Too slow to repeat: this one run is all the timing there is.
-                        skipped[name] = size
-                        times[name].append(seconds)
+                if name in skipped:
+                    notes[name] = f"skipped: passed the {budget:.0f} s budget at {skipped[name]} documents"
+                    continue
+                limit = None if name == "spaces-expose" else cap
+                seconds, rss[name], code = run_once(cmd, path, measure_rss=True, timeout=limit)
+                if seconds is None:
+                    skipped[name] = size
+                    notes[name] = f"stopped after {cap:.0f} s (did not finish)"
+                elif code != 0:
+                    failed.add(name)
+                    notes[name] = "failed (exit code non-zero)"
+                elif name != "spaces-expose" and seconds > budget:
+                    skipped[name] = size
+                    times[name].append(seconds)
+                    notes[name] = f"passed the {budget:.0f} s budget: one run only"
             for _ in range(rounds):
                 for name, cmd in tools.items():
                     if name in skipped or name in failed:
@@ -126,57 +159,37 @@ def main():
                     seconds, _, code = run_once(cmd, path)
                     if code != 0:
                         failed.add(name)
+                        notes[name] = "failed (exit code non-zero)"
                         continue
                     times[name].append(seconds)
-                    if name != "spaces-expose" and seconds > budget:
-                        skipped[name] = size
+            ours = statistics.median(times["spaces-expose"]) if times["spaces-expose"] else None
             for name in tools:
-                note = ""
-                if name in failed:
-                    note = "failed (exit code non-zero)"
-                elif skipped.get(name, size + 1) < size:
-                    note = f"skipped: passed the {budget:.0f} s budget at {skipped[name]} documents"
-                elif skipped.get(name) == size:
-                    note = f"passed the {budget:.0f} s budget: {len(times[name])} run(s) only"
-                results.append((size, nbytes, name, times[name], rss[name], note))
+                mb = nbytes / 1e6
+                limit = 3 * nbytes / 2**20 + 16
+                row = f"| {size} | {mb:.2f} | {name} | {len(times[name])} |"
+                if times[name]:
+                    med = statistics.median(times[name])
+                    row += f" {med * 1000:.1f} | {mb / med:.1f} |"
+                elif notes[name].startswith("stopped"):
+                    row += f" > {cap * 1000:.0f} | < {mb / cap:.1f} |"
+                else:
+                    row += " | |"
+                row += f" {kib_to_mb(rss[name])} | {limit:.0f} |"
+                for p in peers:
+                    cell = ""
+                    if name == "spaces-expose" and ours:
+                        if times[p]:
+                            cell = f"{statistics.median(times[p]) / ours:.0f}"
+                        elif notes[p].startswith("stopped"):
+                            cell = f"> {cap / ours:.0f}"
+                    row += f" {cell} |"
+                row += f" {notes[name]} |"
+                print(row, flush=True)
             sys.stderr.write(f"bench: {size} documents done\n")
 
-    ours = {r[0]: statistics.median(r[3]) for r in results if r[2] == "spaces-expose" and r[3]}
-    peer_median = {
-        (r[0], r[2]): statistics.median(r[3]) for r in results if r[2] != "spaces-expose" and r[3]
-    }
 
-    print(f"Machine: {machine()}")
-    print(f"spaces-expose arguments: `{' '.join(tool_args)}`")
-    if opts.note:
-        print(f"Note: {opts.note}")
-    print()
-    peers = [p for p in tools if p != "spaces-expose"]
-    head = "| documents | input MB | tool | runs | median ms | MB/s | peak RSS MB | RSS limit MB (3x+16) |"
-    head += "".join(f" x faster than {p} |" for p in peers)
-    print(head)
-    print("|" + "---|" * (head.count("|") - 1))
-    for size, nbytes, name, times, kib, note in results:
-        mb = nbytes / 1e6
-        limit = 3 * nbytes / 2**20 + 16
-        if not times:
-            cells = f"| {size} | {mb:.2f} | {name} | 0 | {note} | | | |"
-            cells += " |" * len(peers)
-            print(cells)
-            continue
-        med = statistics.median(times)
-        row = (
-            f"| {size} | {mb:.2f} | {name} | {len(times)} | {med * 1000:.1f} | {mb / med:.0f} | "
-            f"{kib / 1024:.1f} | {limit:.0f} |"
-        )
-        for p in peers:
-            if name == "spaces-expose" and (size, p) in peer_median and size in ours:
-                row += f" {peer_median[(size, p)] / ours[size]:.1f} |"
-            else:
-                row += " |"
-        if note:
-            row += f" {note}"
-        print(row)
+def kib_to_mb(kib):
+    return f"{kib / 1024:.1f}" if kib else ""
 
 
 if __name__ == "__main__":

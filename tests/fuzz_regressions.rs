@@ -1,0 +1,111 @@
+//! Replays the committed fuzz corpus (testdata/fuzz/<target>/) through the same checks
+//! the fuzz targets run (tests/guarantees/mod.rs), and keeps every crash the fuzzers
+//! found as a named test.
+//!
+//! - `render_bytes/`: raw input, rendered with `--cloud aws --controller traefik`;
+//! - `render_manifest/`: streams from the structure-aware generator, exported with
+//!   `fuzz/examples/export_manifest.rs`; the first line `# args: ...` holds the options;
+//! - `yaml_tree/`: the span tree and writer check (last line = the value to write).
+
+mod guarantees;
+
+use std::path::{Path, PathBuf};
+
+fn corpus(target: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/fuzz")
+        .join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("readable directory").path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "{} holds no inputs", dir.display());
+    files
+}
+
+#[test]
+fn render_bytes_corpus() {
+    let config = guarantees::config_from(&["--cloud", "aws", "--controller", "traefik"]);
+    for file in corpus("render_bytes") {
+        let data = std::fs::read(&file).expect("readable");
+        if let Err(broken) = guarantees::check_render(&data, &config) {
+            panic!("{}: {broken}", file.display());
+        }
+    }
+}
+
+#[test]
+fn render_manifest_corpus() {
+    for file in corpus("render_manifest") {
+        let text = std::fs::read_to_string(&file).expect("readable");
+        let (first, stream) = text.split_once('\n').expect("an args line");
+        let args: Vec<&str> = first
+            .strip_prefix("# args: ")
+            .expect("first line is `# args: ...`")
+            .split_whitespace()
+            .collect();
+        let config = guarantees::config_from(&args);
+        if let Err(broken) = guarantees::check_render(stream.as_bytes(), &config) {
+            panic!("{}: {broken}", file.display());
+        }
+    }
+}
+
+#[test]
+fn yaml_tree_corpus() {
+    for file in corpus("yaml_tree") {
+        let data = std::fs::read(&file).expect("readable");
+        if let Err(broken) = guarantees::check_tree(&data) {
+            panic!("{}: {broken}", file.display());
+        }
+    }
+}
+
+/// Found by `yaml_tree` in its first minute (testdata/fuzz/crashes/
+/// yaml_tree-del-in-written-value): a string written by the writer that holds DEL
+/// (U+007F) or a C1 control character is double-quoted without escaping them, and YAML
+/// does not allow them raw (YAML 1.2 §5.1 c-printable), so the edited document no longer
+/// parses. Any value render writes is affected (`--annotation` values, labels copied from
+/// the input). The quoting lives in src/yaml/write.rs (`quote`), outside this change;
+/// reported with the fix (escape them as `\u007F`). Un-ignore once fixed.
+#[test]
+#[ignore = "src/yaml/write.rs quote() leaves DEL/C1 unescaped: reported, fix pending"]
+fn writer_escapes_characters_yaml_cannot_print() {
+    for value in ["a\u{7f}b", "a\u{80}b", "a\u{9f}b"] {
+        let data = format!("kind: ConfigMap\nmetadata: {{name: x}}\n{value}");
+        guarantees::check_tree(data.as_bytes()).unwrap();
+    }
+    let artifact = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/fuzz/crashes/yaml_tree-del-in-written-value");
+    guarantees::check_tree(&std::fs::read(artifact).expect("readable")).unwrap();
+}
+
+/// The same finding through the binary: an `--annotation` value with DEL gives output
+/// that does not parse (SPEC §3: the output must be valid YAML).
+#[test]
+#[ignore = "src/yaml/write.rs quote() leaves DEL/C1 unescaped: reported, fix pending"]
+fn annotation_value_with_del_renders_valid_yaml() {
+    let input = "apiVersion: v1\nkind: Service\nmetadata:\n  name: spaces-router\n  namespace: upbound-system\nspec:\n  type: LoadBalancer\n";
+    let config =
+        guarantees::config_from(&["--cloud", "aws", "--annotation", "example.com/x=a\u{7f}b"]);
+    guarantees::check_render(input.as_bytes(), &config).unwrap();
+}
+
+/// Found by `yaml_tree` (testdata/fuzz/crashes/yaml_tree-anchor-before-first-key): when
+/// the first key of a block mapping carries an anchor or a tag (`&a key: v`, `!!str key:
+/// v`), the writer takes the key's column as the mapping's indentation and writes new
+/// keys there, so the edited document no longer parses. The indentation logic lives in
+/// src/yaml/write.rs (outside this change); reported. Un-ignore once fixed.
+#[test]
+#[ignore = "src/yaml/write.rs indents new keys at a key's column after its properties: reported, fix pending"]
+fn writer_indents_after_a_key_with_properties() {
+    for doc in ["&x a: 1\nb: 2\n", "!!str a: 1\nb: 2\n"] {
+        let data = format!("{doc}value");
+        guarantees::check_tree(data.as_bytes()).unwrap();
+    }
+    let artifact = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/fuzz/crashes/yaml_tree-anchor-before-first-key");
+    guarantees::check_tree(&std::fs::read(artifact).expect("readable")).unwrap();
+}

@@ -68,10 +68,8 @@ fn yaml_tree_corpus() {
 /// (U+007F) or a C1 control character is double-quoted without escaping them, and YAML
 /// does not allow them raw (YAML 1.2 §5.1 c-printable), so the edited document no longer
 /// parses. Any value render writes is affected (`--annotation` values, labels copied from
-/// the input). The quoting lives in src/yaml/write.rs (`quote`), outside this change;
-/// reported with the fix (escape them as `\u007F`). Un-ignore once fixed.
+/// the input). Fixed in src/yaml/write.rs `quote`, which now escapes them as `\u007F`.
 #[test]
-#[ignore = "src/yaml/write.rs quote() leaves DEL/C1 unescaped: reported, fix pending"]
 fn writer_escapes_characters_yaml_cannot_print() {
     for value in ["a\u{7f}b", "a\u{80}b", "a\u{9f}b"] {
         let data = format!("kind: ConfigMap\nmetadata: {{name: x}}\n{value}");
@@ -85,7 +83,6 @@ fn writer_escapes_characters_yaml_cannot_print() {
 /// The same finding through the binary: an `--annotation` value with DEL gives output
 /// that does not parse (SPEC §3: the output must be valid YAML).
 #[test]
-#[ignore = "src/yaml/write.rs quote() leaves DEL/C1 unescaped: reported, fix pending"]
 fn annotation_value_with_del_renders_valid_yaml() {
     let input = "apiVersion: v1\nkind: Service\nmetadata:\n  name: spaces-router\n  namespace: upbound-system\nspec:\n  type: LoadBalancer\n";
     let config =
@@ -96,10 +93,9 @@ fn annotation_value_with_del_renders_valid_yaml() {
 /// Found by `yaml_tree` (testdata/fuzz/crashes/yaml_tree-anchor-before-first-key): when
 /// the first key of a block mapping carries an anchor or a tag (`&a key: v`, `!!str key:
 /// v`), the writer takes the key's column as the mapping's indentation and writes new
-/// keys there, so the edited document no longer parses. The indentation logic lives in
-/// src/yaml/write.rs (outside this change); reported. Un-ignore once fixed.
+/// keys there, so the edited document no longer parses. Fixed in src/yaml/write.rs: new keys
+/// line up with the start of the key's properties.
 #[test]
-#[ignore = "src/yaml/write.rs indents new keys at a key's column after its properties: reported, fix pending"]
 fn writer_indents_after_a_key_with_properties() {
     for doc in ["&x a: 1\nb: 2\n", "!!str a: 1\nb: 2\n"] {
         let data = format!("{doc}value");

@@ -54,8 +54,28 @@ fn unsupported(at: usize, message: impl Into<String>) -> Unsupported {
 }
 
 /// A double-quoted YAML string (JSON escapes are valid YAML escapes).
+///
+/// YAML may not print C0 and C1 controls, DEL, U+FEFF, U+FFFE or U+FFFF raw (its
+/// `c-printable` set), so those are `\u`-escaped; JSON's escaping alone leaves DEL and C1
+/// through (found by fuzzing).
 pub fn quote(s: &str) -> String {
-    serde_json::to_string(s).expect("strings always serialize")
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}' => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// A mapping key: plain when that is unambiguous, double-quoted otherwise.
@@ -139,6 +159,13 @@ impl<'t, 'a> Writer<'t, 'a> {
         } else {
             self.edits.insert(at, text);
         }
+    }
+
+    /// The column where a block mapping key's line content starts: the key itself, or
+    /// the anchor or tag before it (`&a key: v`, `!!str key: v`), so that new keys line
+    /// up with the mapping and not with the key text after its properties.
+    fn key_column(&self, key_start: usize) -> usize {
+        key_column(self.src(), key_start)
     }
 
     /// Offset just past the `:` that follows a key (on the key's line).
@@ -227,7 +254,7 @@ impl<'t, 'a> Writer<'t, 'a> {
                 .replace(colon..value_end, format!(" {}", flow(fragment)));
             return Ok(());
         }
-        let indent = tree.node(k).col + self.step;
+        let indent = self.key_column(tree.node(k).start) + self.step;
         let is_block_collection = matches!(fragment, Fragment::Map(m) if !m.is_empty())
             || matches!(fragment, Fragment::Seq(s) if !s.is_empty());
         if is_block_collection && tree.is_null(v) {
@@ -275,7 +302,7 @@ impl<'t, 'a> Writer<'t, 'a> {
                 "cannot add to an empty block mapping",
             ));
         };
-        let indent = tree.node(first).col;
+        let indent = self.key_column(tree.node(first).start);
         let mut text = String::new();
         for (k, v) in pairs {
             let _ = write!(
@@ -539,16 +566,33 @@ pub fn flow(fragment: &Fragment) -> String {
     }
 }
 
+/// The column where a key's line content starts, properties (`&a`, `!!str`) included.
+fn key_column(src: &str, key_start: usize) -> usize {
+    let line_start = src[..key_start].rfind('\n').map_or(0, |i| i + 1);
+    let mut at = key_start;
+    loop {
+        let before = src[line_start..at].trim_end_matches(' ');
+        let token_start = before.rfind(' ').map_or(0, |i| i + 1);
+        if before[token_start..].starts_with(['&', '!']) {
+            at = line_start + token_start;
+        } else {
+            break;
+        }
+    }
+    src[line_start..at].chars().count()
+}
+
 /// The indentation step the document uses (the column of the first nested block
 /// mapping under the root), 2 when there is none.
 fn indent_step(tree: &Tree) -> usize {
     let Some(root) = tree.root else { return 2 };
-    let root_col = tree.node(root).col;
+    let root_col = key_column(tree.src, tree.node(root).start);
     tree.entries(root)
         .iter()
         .find_map(|&(_, v)| {
             let first_key = tree.entries(v).first()?.0;
-            (tree.is_map(v) && !tree.is_flow(v)).then(|| tree.node(first_key).col)
+            (tree.is_map(v) && !tree.is_flow(v))
+                .then(|| key_column(tree.src, tree.node(first_key).start))
         })
         .filter(|&col| col > root_col)
         .map_or(2, |col| col - root_col)
@@ -730,6 +774,29 @@ mod tests {
             w.replace_item(seq, first, &[Fragment::str("x")]).unwrap();
         });
         assert_eq!(out, "from:\n- \"x\"");
+    }
+
+    #[test]
+    fn quoting_escapes_what_yaml_cannot_print() {
+        assert_eq!(
+            quote("a\u{7f}b\u{85}c\u{feff}\u{1}"),
+            "\"a\\u007Fb\\u0085c\\uFEFF\\u0001\""
+        );
+        let doc = format!("v: {}\n", quote("\u{9f}\"\\\u{2028}é"));
+        let tree = Tree::parse(&doc).expect("quoted output parses");
+        assert_eq!(
+            tree.str_at(tree.root.unwrap(), &["v"]),
+            Some("\u{9f}\"\\\u{2028}é")
+        );
+    }
+
+    #[test]
+    fn new_keys_line_up_with_a_first_key_that_has_properties() {
+        let out = upsert_root("&m metadata:\n  !!str name: x\n", &[("k", "v")]);
+        assert_eq!(
+            out,
+            "&m metadata:\n  !!str name: x\n  annotations:\n    k: \"v\"\n"
+        );
     }
 
     #[test]

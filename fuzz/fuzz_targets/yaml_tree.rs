@@ -20,8 +20,9 @@ fn known_issue(data: &[u8]) -> bool {
 }
 
 /// Second known, reported finding (`writer_indents_after_a_key_with_properties`): when
-/// the first key of the edited mapping carries an anchor or a tag (`&a key: v`), the
-/// writer indents new keys at the key's column instead of the mapping's.
+/// the first key of the edited mapping carries an anchor or a tag (`&a key: v`), or is a
+/// complex `?` key, the writer indents new keys at the key's column instead of the
+/// mapping's.
 fn key_with_properties(data: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(data) else {
         return false;
@@ -32,6 +33,10 @@ fn key_with_properties(data: &[u8]) -> bool {
     };
     let Some(root) = tree.root else { return false };
     tree.entries(root).first().is_some_and(|&(k, _)| {
+        // A complex key (`? [a, b]` / `? - a`) shows the same problem.
+        if tree.scalar(k).is_none() {
+            return true;
+        }
         let start = tree.span(k).start;
         let line = doc[..start].rfind('\n').map_or(0, |i| i + 1);
         !doc[line..start].chars().all(|c| c == ' ' || c == '-')

@@ -168,6 +168,22 @@ impl<'t, 'a> Writer<'t, 'a> {
         key_column(self.src(), key_start)
     }
 
+    /// The column of a simple block mapping key. Complex or explicit keys (`? key`)
+    /// never occur in Kubernetes manifests and have no line of their own to align with:
+    /// refused rather than guessed at (found by fuzzing).
+    fn simple_key_column(&self, key: NodeId) -> Result<usize, Unsupported> {
+        let tree = self.tree;
+        let span = tree.span(key);
+        let line = &self.src()[self.line_start(span.start)..span.start];
+        if tree.scalar(key).is_none() || span.is_empty() || line.split(' ').any(|t| t == "?") {
+            return Err(unsupported(
+                span.start,
+                "cannot add keys to a mapping whose first key is complex or explicit (`?`)",
+            ));
+        }
+        Ok(self.key_column(span.start))
+    }
+
     /// Offset just past the `:` that follows a key (on the key's line).
     fn colon_after(&self, key: NodeId) -> Result<usize, Unsupported> {
         let from = self.tree.node(key).end;
@@ -302,7 +318,7 @@ impl<'t, 'a> Writer<'t, 'a> {
                 "cannot add to an empty block mapping",
             ));
         };
-        let indent = self.key_column(tree.node(first).start);
+        let indent = self.simple_key_column(first)?;
         let mut text = String::new();
         for (k, v) in pairs {
             let _ = write!(

@@ -127,3 +127,24 @@ value",
     )
     .unwrap();
 }
+
+/// Found by `yaml_tree` while the complex-key fix was in flight: an explicit `?` key
+/// that is empty, at the start of the document and after a tab
+/// (testdata/fuzz/crashes/yaml_tree-explicit-empty-first-key,
+/// yaml_tree-tab-explicit-empty-first-key). The writer must refuse such a mapping or
+/// indent new keys at the mapping's column; either way the value reads back or nothing
+/// is written.
+#[test]
+fn writer_handles_an_empty_explicit_first_key() {
+    for artifact in [
+        "yaml_tree-explicit-empty-first-key",
+        "yaml_tree-tab-explicit-empty-first-key",
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/fuzz/crashes")
+            .join(artifact);
+        if let Err(broken) = guarantees::check_tree(&std::fs::read(path).expect("readable")) {
+            panic!("{artifact}: {broken}");
+        }
+    }
+}

@@ -165,8 +165,8 @@ fn writer_handles_a_tab_after_an_explicit_key_indicator() {
 
 /// Found by `yaml_tree` (testdata/fuzz/crashes/yaml_tree-colon-key): in the document `::`
 /// the first key is the plain scalar `:`; the writer adds `metadata:` two columns in, so
-/// it lands inside that entry's value and the written value does not read back. Reported
-/// (the writer looks for the `:` after a key from the key's start, not its end).
+/// it lands inside that entry's value and the written value does not read back. Reported;
+/// the cause in src/yaml/write.rs is not analysed here.
 #[test]
 #[ignore = "src/yaml/write.rs: a key that is itself `:` misleads the writer: reported, fix pending"]
 fn writer_handles_a_colon_as_key() {

@@ -401,3 +401,18 @@ fn completions_for_bash() {
         out.stdout
     );
 }
+
+#[test]
+fn lone_carriage_returns_are_refused_with_their_position() {
+    let out = run(
+        cmd().arg("--cloud=aws"),
+        "kind: ConfigMap\n---\na: 1\rb: 2\n",
+    );
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.contains("<stdin>:3:5: document 2: invalid YAML: a carriage return that is not part of a CRLF line ending"),
+        "{}",
+        out.stderr
+    );
+}

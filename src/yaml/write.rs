@@ -175,7 +175,10 @@ impl<'t, 'a> Writer<'t, 'a> {
         let tree = self.tree;
         let span = tree.span(key);
         let line = &self.src()[self.line_start(span.start)..span.start];
-        if tree.scalar(key).is_none() || span.is_empty() || line.split(' ').any(|t| t == "?") {
+        if tree.scalar(key).is_none()
+            || span.is_empty()
+            || line.split([' ', '\t']).any(|t| t == "?")
+        {
             return Err(unsupported(
                 span.start,
                 "cannot add keys to a mapping whose first key is complex or explicit (`?`)",
@@ -587,8 +590,8 @@ fn key_column(src: &str, key_start: usize) -> usize {
     let line_start = src[..key_start].rfind('\n').map_or(0, |i| i + 1);
     let mut at = key_start;
     loop {
-        let before = src[line_start..at].trim_end_matches(' ');
-        let token_start = before.rfind(' ').map_or(0, |i| i + 1);
+        let before = src[line_start..at].trim_end_matches([' ', '\t']);
+        let token_start = before.rfind([' ', '\t']).map_or(0, |i| i + 1);
         if before[token_start..].starts_with(['&', '!']) {
             at = line_start + token_start;
         } else {

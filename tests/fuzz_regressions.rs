@@ -173,3 +173,30 @@ fn writer_handles_a_colon_as_key() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fuzz/crashes/yaml_tree-colon-key");
     guarantees::check_tree(&std::fs::read(path).expect("readable")).unwrap();
 }
+
+/// Open findings of the last `yaml_tree` run (8 minutes, libFuzzer `-fork=1
+/// -ignore_crashes=1`, 85 crash inputs under 1 KiB). The writer fixes made meanwhile
+/// (e538518 and before) cover 80 of them, now in the replayed corpus as
+/// testdata/fuzz/yaml_tree/fixed-*; the 5 left, in testdata/fuzz/crashes/yaml_tree-open/,
+/// all have an explicit `?` key that is not the first entry or follows a property or
+/// blank lines, and the writer then places `metadata:` where it does not parse. Reported
+/// for triage; each cause should become a named test of its own when fixed.
+#[test]
+#[ignore = "open src/yaml/write.rs findings: reported, triage pending"]
+fn writer_open_findings_from_the_last_yaml_tree_run() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fuzz/crashes/yaml_tree-open");
+    let mut broken = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("readable directory") {
+        let path = entry.expect("entry").path();
+        if let Err(e) = guarantees::check_tree(&std::fs::read(&path).expect("readable")) {
+            let first = e.lines().next().unwrap_or_default().to_string();
+            broken.push(format!("{}: {first}", path.display()));
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "{} inputs still fail:\n{}",
+        broken.len(),
+        broken.join("\n")
+    );
+}

@@ -179,10 +179,10 @@ fn writer_handles_a_colon_as_key() {
 /// (e538518 and before) cover 80 of them, now in the replayed corpus as
 /// testdata/fuzz/yaml_tree/fixed-*; the 5 left, in testdata/fuzz/crashes/yaml_tree-open/,
 /// all have an explicit `?` key that is not the first entry or follows a property or
-/// blank lines, and the writer then places `metadata:` where it does not parse. Reported
-/// for triage; each cause should become a named test of its own when fixed.
+/// blank lines, and the writer then placed `metadata:` where it does not parse. Fixed:
+/// the writer now checks every key of a block mapping it adds to and refuses complex or
+/// explicit keys.
 #[test]
-#[ignore = "open src/yaml/write.rs findings: reported, triage pending"]
 fn writer_open_findings_from_the_last_yaml_tree_run() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fuzz/crashes/yaml_tree-open");
     let mut broken = Vec::new();

@@ -168,23 +168,35 @@ impl<'t, 'a> Writer<'t, 'a> {
         key_column(self.src(), key_start)
     }
 
-    /// The column of a simple block mapping key. Complex or explicit keys (`? key`)
-    /// never occur in Kubernetes manifests and have no line of their own to align with:
-    /// refused rather than guessed at (found by fuzzing).
-    fn simple_key_column(&self, key: NodeId) -> Result<usize, Unsupported> {
+    /// Checks that every key of a block mapping is a simple key (`key: value` on one
+    /// line, maybe after `- ` or properties) and returns the column the keys share.
+    /// Complex or explicit keys (`? key`) never occur in Kubernetes manifests and have no
+    /// line of their own to align with: they are refused rather than guessed at (found
+    /// by fuzzing).
+    fn simple_keys_column(&self, map: NodeId) -> Result<usize, Unsupported> {
         let tree = self.tree;
-        let span = tree.span(key);
-        let line = &self.src()[self.line_start(span.start)..span.start];
-        if tree.scalar(key).is_none()
-            || span.is_empty()
-            || line.split([' ', '\t']).any(|t| t == "?")
-        {
-            return Err(unsupported(
-                span.start,
-                "cannot add keys to a mapping whose first key is complex or explicit (`?`)",
-            ));
+        let src = self.src();
+        let mut column = None;
+        for &(key, _) in tree.entries(map) {
+            let span = tree.span(key);
+            let prefix = &src[self.line_start(span.start)..span.start];
+            let simple = tree.scalar(key).is_some()
+                && !span.is_empty()
+                && !prefix.split([' ', '\t']).any(|t| t == "?")
+                && src[span.end..]
+                    .trim_start_matches([' ', '\t'])
+                    .starts_with(':');
+            if !simple {
+                return Err(unsupported(
+                    span.start,
+                    "cannot edit a mapping with a complex or explicit (`?`) key",
+                ));
+            }
+            column.get_or_insert(self.key_column(span.start));
         }
-        Ok(self.key_column(span.start))
+        column.ok_or_else(|| {
+            unsupported(tree.span(map).start, "cannot add to an empty block mapping")
+        })
     }
 
     /// Offset just past the `:` that follows a key (on the key's line).
@@ -236,6 +248,14 @@ impl<'t, 'a> Writer<'t, 'a> {
         fragment: &Fragment,
     ) -> Result<bool, Unsupported> {
         let tree = self.tree;
+        if tree.is_alias(v) {
+            // Replacing `annotations: *shared` would silently drop what the anchor holds,
+            // and editing through it would change every other user of the anchor.
+            return Err(unsupported(
+                tree.span(v).start,
+                "cannot edit a value that is an alias (`*name`); write it out in the template",
+            ));
+        }
         match fragment {
             Fragment::Str(s) => {
                 if tree.string(v) == Some(s.as_str()) {
@@ -315,13 +335,8 @@ impl<'t, 'a> Writer<'t, 'a> {
             self.insert_in_flow(map, empty, text);
             return Ok(());
         }
-        let Some(&(first, _)) = tree.entries(map).first() else {
-            return Err(unsupported(
-                node.start,
-                "cannot add to an empty block mapping",
-            ));
-        };
-        let indent = self.simple_key_column(first)?;
+        // Also refuses an empty block mapping (it has no key to align with).
+        let indent = self.simple_keys_column(map)?;
         let mut text = String::new();
         for (k, v) in pairs {
             let _ = write!(
@@ -816,6 +831,30 @@ mod tests {
             out,
             "&m metadata:\n  !!str name: x\n  annotations:\n    k: \"v\"\n"
         );
+    }
+
+    #[test]
+    fn aliased_values_are_refused() {
+        let src = "base: &a {x: y}\nmetadata:\n  annotations: *a\n";
+        let tree = Tree::parse(src).unwrap();
+        let mut w = Writer::new(&tree);
+        let err = w
+            .upsert(tree.root.unwrap(), &annotations(&[("k", "v")]))
+            .unwrap_err();
+        assert!(err.message.contains("alias"), "{err}");
+    }
+
+    #[test]
+    fn explicit_keys_are_refused() {
+        for src in ["a: 1\n? b\n: 2\n", "?\n\n\nc: 1\n"] {
+            let tree = Tree::parse(src).unwrap();
+            let mut w = Writer::new(&tree);
+            let root = tree.root.unwrap();
+            assert!(
+                w.upsert(root, &[("k".into(), Fragment::str("v"))]).is_err(),
+                "{src:?}"
+            );
+        }
     }
 
     #[test]

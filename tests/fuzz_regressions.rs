@@ -200,3 +200,15 @@ fn writer_open_findings_from_the_last_yaml_tree_run() {
         broken.join("\n")
     );
 }
+
+/// Found by `yaml_tree` (testdata/fuzz/crashes/yaml_tree-empty-last-value-colon): a
+/// mapping value that is a sequence whose last value is empty (`annotations:` at the
+/// end). The parser places an empty value right after its key, before the `:`, so the
+/// writer's replacement stopped short of that colon and left `"…":` behind. Fixed in
+/// src/yaml/write.rs: a node's end moves past such a dangling colon.
+#[test]
+fn writer_replaces_a_collection_ending_in_an_empty_value() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/fuzz/crashes/yaml_tree-empty-last-value-colon");
+    guarantees::check_tree(&std::fs::read(path).expect("readable")).unwrap();
+}

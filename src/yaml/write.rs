@@ -199,6 +199,22 @@ impl<'t, 'a> Writer<'t, 'a> {
         })
     }
 
+    /// Where a value (or a collection) really ends. An empty value (`key:` with nothing
+    /// after it) is placed by the parser right after its key, before the `:`; a
+    /// collection whose last value is empty ends there too. The colon belongs to the
+    /// node's text, so the end moves past it (found by fuzzing: replacing such a
+    /// collection left a stray `:` behind).
+    fn end_of(&self, id: NodeId) -> usize {
+        let end = self.tree.span(id).end;
+        let rest = &self.src()[end..self.line_end(end)];
+        let blanks = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        if rest[blanks..].starts_with(':') {
+            end + blanks + 1
+        } else {
+            end
+        }
+    }
+
     /// Offset just past the `:` that follows a key (on the key's line).
     fn colon_after(&self, key: NodeId) -> Result<usize, Unsupported> {
         let from = self.tree.node(key).end;
@@ -287,7 +303,7 @@ impl<'t, 'a> Writer<'t, 'a> {
     ) -> Result<(), Unsupported> {
         let tree = self.tree;
         let colon = self.colon_after(k)?;
-        let value_end = tree.node(v).end.max(colon);
+        let value_end = self.end_of(v).max(colon);
         if tree.is_flow(map) {
             self.edits
                 .replace(colon..value_end, format!(" {}", flow(fragment)));
@@ -319,7 +335,6 @@ impl<'t, 'a> Writer<'t, 'a> {
         pairs: &[(String, Fragment)],
     ) -> Result<(), Unsupported> {
         let tree = self.tree;
-        let node = tree.node(map);
         if tree.is_flow(map) {
             let body: Vec<String> = pairs
                 .iter()
@@ -331,7 +346,7 @@ impl<'t, 'a> Writer<'t, 'a> {
             let empty = tree
                 .entries(map)
                 .iter()
-                .all(|&(k, v)| self.edits.covers(&(tree.node(k).start..tree.node(v).end)));
+                .all(|&(k, v)| self.edits.covers(&(tree.node(k).start..self.end_of(v))));
             self.insert_in_flow(map, empty, text);
             return Ok(());
         }
@@ -348,7 +363,7 @@ impl<'t, 'a> Writer<'t, 'a> {
                 self.nl
             );
         }
-        let at = self.line_after(node.end);
+        let at = self.line_after(self.end_of(map));
         self.insert_lines(at, text);
         Ok(())
     }
@@ -382,9 +397,9 @@ impl<'t, 'a> Writer<'t, 'a> {
         };
         let (k, v) = entries[pos];
         let range = if tree.is_flow(map) {
-            self.flow_item_range(tree.node(k).start, tree.node(v).end)
+            self.flow_item_range(tree.node(k).start, self.end_of(v))
         } else if self.first_on_line(tree.node(k).start) {
-            self.line_start(tree.node(k).start)..self.line_after(tree.node(v).end)
+            self.line_start(tree.node(k).start)..self.line_after(self.end_of(v))
         } else if let Some(&(next, _)) = entries.get(pos + 1) {
             // `- key: value` starting a sequence item: the next key moves up.
             tree.node(k).start..tree.node(next).start
@@ -420,7 +435,7 @@ impl<'t, 'a> Writer<'t, 'a> {
         let tree = self.tree;
         let node = tree.node(item);
         if tree.is_flow(seq) {
-            let range = self.flow_item_range(node.start, node.end);
+            let range = self.flow_item_range(node.start, self.end_of(item));
             self.edits.delete(range);
             return Ok(());
         }
@@ -431,7 +446,7 @@ impl<'t, 'a> Writer<'t, 'a> {
                 "cannot remove an item of a nested inline sequence",
             ));
         }
-        let range = self.line_start(dash)..self.line_after(node.end);
+        let range = self.line_start(dash)..self.line_after(self.end_of(item));
         self.edits.delete(range);
         Ok(())
     }
@@ -461,7 +476,7 @@ impl<'t, 'a> Writer<'t, 'a> {
             let empty = tree
                 .items(seq)
                 .iter()
-                .all(|&i| self.edits.covers(&(tree.node(i).start..tree.node(i).end)));
+                .all(|&i| self.edits.covers(&(tree.node(i).start..self.end_of(i))));
             self.insert_in_flow(seq, empty, body.join(", "));
             return Ok(());
         }
@@ -477,7 +492,7 @@ impl<'t, 'a> Writer<'t, 'a> {
         for item in items {
             text.push_str(&self.seq_item(item, dash_col));
         }
-        let at = self.line_after(tree.node(seq).end);
+        let at = self.line_after(self.end_of(seq));
         self.insert_lines(at, text);
         Ok(())
     }
@@ -497,7 +512,8 @@ impl<'t, 'a> Writer<'t, 'a> {
         let node = tree.node(item);
         if tree.is_flow(seq) {
             let body: Vec<String> = items.iter().map(flow).collect();
-            self.edits.replace(node.start..node.end, body.join(", "));
+            self.edits
+                .replace(node.start..self.end_of(item), body.join(", "));
             return Ok(());
         }
         let dash = self.dash_of(item)?;
@@ -513,7 +529,7 @@ impl<'t, 'a> Writer<'t, 'a> {
             text.push_str(&self.seq_item(item, dash_col));
         }
         let start = self.line_start(dash);
-        let end = self.line_after(node.end);
+        let end = self.line_after(self.end_of(item));
         if end == self.src().len() && !self.src().ends_with('\n') {
             // The item is the last line of a text without a final line break.
             let trimmed = text.strip_suffix(self.nl).unwrap_or(&text).to_string();
@@ -831,6 +847,19 @@ mod tests {
             out,
             "&m metadata:\n  !!str name: x\n  annotations:\n    k: \"v\"\n"
         );
+    }
+
+    #[test]
+    fn empty_last_values_keep_their_colon_with_them() {
+        // Replacing a sequence whose last value is empty, and removing an empty flow entry.
+        let out = upsert_root("metadata:\n- name: x\n  annotations:\n", &[("k", "v")]);
+        assert_eq!(out, "metadata:\n  annotations:\n    k: \"v\"\n");
+        let out = edit("a: {x: 1, y:}\n", |w| {
+            let a = w.tree.get(w.tree.root.unwrap(), "a").unwrap();
+            let (k, _) = w.tree.entry(a, "y").unwrap();
+            w.remove_entry(a, k).unwrap();
+        });
+        assert_eq!(out, "a: {x: 1}\n");
     }
 
     #[test]

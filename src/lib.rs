@@ -15,6 +15,7 @@ pub mod lint;
 pub mod manifest;
 pub mod presets;
 pub mod render;
+pub mod router;
 pub mod stream;
 pub mod transform;
 pub mod yaml;

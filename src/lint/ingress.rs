@@ -2,6 +2,7 @@
 
 use crate::manifest::{Document, Object};
 use crate::presets::{self, Cloud, ControllerPreset, On};
+use crate::router;
 use crate::yaml::{NodeId, Tree};
 
 use super::Ctx;
@@ -15,11 +16,11 @@ pub(super) fn check(ctx: &mut Ctx) {
     let ingresses: Vec<_> = ctx
         .stream
         .of_kind("Ingress")
-        .filter(|(_, o)| matches!(o.group(), "networking.k8s.io" | "extensions"))
+        .filter(|(_, o)| router::is_ingress(o))
         .collect();
     for (doc, object) in ingresses {
         let tree = doc.tree.as_ref().expect("objects live in parsed documents");
-        if !routes_to_router(ctx, tree, object) {
+        if !router::ingress_routes_to_target(tree, object, ctx.config) {
             continue;
         }
         let annotations = tree
@@ -35,32 +36,6 @@ pub(super) fn check(ctx: &mut Ctx) {
             l7_keys(ctx, doc, object, tree, map);
         }
     }
-}
-
-/// Whether a backend of the Ingress (v1 or v1beta1 form) is a target Service.
-fn routes_to_router(ctx: &Ctx, tree: &Tree, object: &Object) -> bool {
-    let Some(spec) = tree.get(object.node, "spec") else {
-        return false;
-    };
-    let mut backends = Vec::new();
-    backends.extend(tree.get(spec, "defaultBackend"));
-    backends.extend(tree.get(spec, "backend"));
-    if let Some(rules) = tree.get(spec, "rules") {
-        for &rule in tree.items(rules) {
-            if let Some(paths) = tree.path(rule, &["http", "paths"]) {
-                backends.extend(
-                    tree.items(paths)
-                        .iter()
-                        .filter_map(|&p| tree.get(p, "backend")),
-                );
-            }
-        }
-    }
-    backends.into_iter().any(|b| {
-        tree.str_at(b, &["service", "name"])
-            .or_else(|| tree.str_at(b, &["serviceName"]))
-            .is_some_and(|name| ctx.is_target(&object.namespace, name))
-    })
 }
 
 /// SE202: a class that can only do L7, or no class at all on GKE.

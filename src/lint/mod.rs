@@ -326,16 +326,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
 
     /// Services named by `--service` (core `v1` Services only).
     pub fn targets(&self) -> Vec<(&'s Document<'a>, &'s Object)> {
-        self.stream
-            .of_kind("Service")
-            .filter(|(_, o)| o.api_version.is_empty() || o.api_version == "v1")
-            .filter(|(_, o)| {
-                self.config
-                    .services
-                    .iter()
-                    .any(|s| s.matches(&o.namespace, &o.name))
-            })
-            .collect()
+        crate::router::target_services(self.stream, self.config)
     }
 
     /// Whether a Service `name` referenced from `namespace` is a target.

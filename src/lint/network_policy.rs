@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use crate::cli::Mode;
 use crate::manifest::{Document, Object};
+use crate::router;
 use crate::yaml::{NodeId, Tree};
 
 use super::Ctx;
@@ -50,46 +51,11 @@ fn label_set(tree: &Tree, map: Option<NodeId>) -> Labels {
 }
 
 fn router_policies<'s, 'a>(ctx: &Ctx<'s, 'a>) -> Vec<Policy<'s, 'a>> {
-    let selectors: Vec<(String, Labels)> = ctx
-        .targets()
-        .into_iter()
-        .map(|(doc, svc)| {
-            let selector = doc
-                .tree
-                .as_ref()
-                .map(|tree| label_set(tree, tree.path(svc.node, &["spec", "selector"])))
-                .unwrap_or_default();
-            (svc.namespace.clone(), selector)
-        })
-        .collect();
+    let selectors = router::selectors(&ctx.targets());
     ctx.stream
         .of_kind("NetworkPolicy")
-        .filter(|(_, o)| o.group() == "networking.k8s.io")
         .filter_map(|(doc, object)| {
-            let tree = doc.tree.as_ref()?;
-            let pod_selector = tree.path(object.node, &["spec", "podSelector"])?;
-            // matchExpressions cannot be compared with a Service selector.
-            if tree
-                .get(pod_selector, "matchExpressions")
-                .is_some_and(|e| !tree.items(e).is_empty())
-            {
-                return None;
-            }
-            let labels = label_set(tree, tree.get(pod_selector, "matchLabels"));
-            // An empty podSelector selects every pod of the namespace: a namespace-wide
-            // policy, not the router's (render leaves it alone too).
-            if labels.is_empty() {
-                return None;
-            }
-            // A Service without a selector has no pods to compare with.
-            let targets: Vec<usize> = selectors
-                .iter()
-                .enumerate()
-                .filter(|(_, (ns, sel))| {
-                    !sel.is_empty() && *ns == object.namespace && labels.is_subset(sel)
-                })
-                .map(|(i, _)| i)
-                .collect();
+            let targets = router::policy_targets(doc.tree.as_ref()?, object, &selectors);
             (!targets.is_empty()).then_some(Policy {
                 doc,
                 object,

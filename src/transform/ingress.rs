@@ -2,11 +2,11 @@
 //! controller's TLS passthrough annotations, no L7-only keys, and no L7-only class.
 
 use crate::cli::Mode;
-use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::manifest::{Document, Object};
 use crate::presets::{self, Cloud, ControllerPreset, HELM4_FILENAME_ANNOTATION, On};
 use crate::render::Plan;
+use crate::router;
 use crate::yaml::write::Fragment;
 use crate::yaml::{NodeId, Tree};
 
@@ -22,11 +22,11 @@ pub fn apply(plan: &mut Plan) -> Result<()> {
     let stream = plan.stream;
     let mut found = false;
     for (doc, object) in stream.of_kind("Ingress") {
-        if object.group() != "networking.k8s.io" {
+        if !router::is_ingress(object) {
             continue;
         }
         let tree = doc.tree.as_ref().expect("objects live in parsed documents");
-        if !routes_to_target(tree, object, plan.config) {
+        if !router::ingress_routes_to_target(tree, object, plan.config) {
             continue;
         }
         found = true;
@@ -39,35 +39,6 @@ pub fn apply(plan: &mut Plan) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// Whether a backend of the Ingress (default backend or any path) is a target Service
-/// in the Ingress's namespace (an Ingress can only reach Services in its own namespace).
-fn routes_to_target(tree: &Tree, object: &Object, config: &Config) -> bool {
-    let is_target = |backend: NodeId| {
-        tree.str_at(backend, &["service", "name"])
-            .is_some_and(|name| {
-                config
-                    .services
-                    .iter()
-                    .any(|s| s.matches(&object.namespace, name))
-            })
-    };
-    let Some(spec) = tree.get(object.node, "spec") else {
-        return false;
-    };
-    if tree.get(spec, "defaultBackend").is_some_and(is_target) {
-        return true;
-    }
-    let rules = tree.get(spec, "rules").map_or(&[][..], |r| tree.items(r));
-    rules.iter().any(|&rule| {
-        let paths = tree
-            .path(rule, &["http", "paths"])
-            .map_or(&[][..], |p| tree.items(p));
-        paths
-            .iter()
-            .any(|&path| tree.get(path, "backend").is_some_and(is_target))
-    })
 }
 
 /// The class of an Ingress and the node that names it: `spec.ingressClassName`, else

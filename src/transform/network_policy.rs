@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::manifest::{Document, Object};
 use crate::presets::HELM4_FILENAME_ANNOTATION;
 use crate::render::Plan;
+use crate::router;
 use crate::yaml::write::{Fragment, key, quote};
 use crate::yaml::{NodeId, Tree};
 
@@ -74,14 +75,11 @@ pub fn apply(plan: &mut Plan) -> Result<()> {
     }
     let cilium = config.controllers.iter().any(|c| c.is_cilium());
 
-    let selectors = target_selectors(plan);
+    let selectors = router::selectors(&router::target_services(stream, config));
     let mut found = false;
     for (doc, policy) in stream.of_kind("NetworkPolicy") {
-        if policy.group() != "networking.k8s.io" {
-            continue;
-        }
         let tree = doc.tree.as_ref().expect("objects live in parsed documents");
-        if !selects_router(tree, policy, &selectors) {
+        if router::policy_targets(tree, policy, &selectors).is_empty() {
             continue;
         }
         found = true;
@@ -100,25 +98,6 @@ pub fn apply(plan: &mut Plan) -> Result<()> {
     Ok(())
 }
 
-/// `(namespace, spec.selector)` of every target Service in the stream.
-fn target_selectors(plan: &Plan) -> Vec<(String, Labels)> {
-    plan.stream
-        .of_kind("Service")
-        .filter(|(_, o)| {
-            plan.config
-                .services
-                .iter()
-                .any(|s| s.matches(&o.namespace, &o.name))
-        })
-        .filter_map(|(doc, o)| {
-            let tree = doc.tree.as_ref()?;
-            let selector = tree.path(o.node, &["spec", "selector"])?;
-            let labels = string_labels(tree, selector)?;
-            Some((o.namespace.clone(), labels))
-        })
-        .collect()
-}
-
 /// A mapping of string labels, sorted; `None` when any entry is not a string pair.
 fn string_labels(tree: &Tree, map: NodeId) -> Option<Labels> {
     if !tree.is_map(map) {
@@ -131,32 +110,6 @@ fn string_labels(tree: &Tree, map: NodeId) -> Option<Labels> {
         .collect::<Option<Labels>>()?;
     labels.sort();
     Some(labels)
-}
-
-/// A router policy: its `spec.podSelector.matchLabels` is a non-empty subset of a
-/// target Service's selector in the same namespace, so it governs the router pods.
-/// An empty selector (every pod of the namespace) or `matchExpressions` (which this
-/// program does not evaluate) are not taken as router policies.
-fn selects_router(tree: &Tree, policy: &Object, selectors: &[(String, Labels)]) -> bool {
-    let Some(pod_selector) = tree.path(policy.node, &["spec", "podSelector"]) else {
-        return false;
-    };
-    if tree
-        .get(pod_selector, "matchExpressions")
-        .is_some_and(|e| !tree.items(e).is_empty())
-    {
-        return false;
-    }
-    let Some(labels) = tree
-        .get(pod_selector, "matchLabels")
-        .and_then(|m| string_labels(tree, m))
-    else {
-        return false;
-    };
-    !labels.is_empty()
-        && selectors.iter().any(|(namespace, selector)| {
-            *namespace == policy.namespace && labels.iter().all(|l| selector.contains(l))
-        })
 }
 
 /// The labels of a peer selector that holds `matchLabels` and nothing else.
@@ -403,19 +356,20 @@ mod tests {
         }
     }
 
-    fn router(ns: &str) -> Vec<(String, Labels)> {
+    fn router(ns: &str) -> Vec<(String, router::LabelSet)> {
         vec![(
             ns.to_string(),
-            vec![
+            [
                 ("app".to_string(), "spaces-router".to_string()),
                 ("release".to_string(), "spaces".to_string()),
-            ],
+            ]
+            .into(),
         )]
     }
 
     fn selects(spec: &str, ns: &str) -> bool {
         let tree = Tree::parse(spec).expect("test input parses");
-        selects_router(&tree, &policy(&tree), &router(ns))
+        !router::policy_targets(&tree, &policy(&tree), &router(ns)).is_empty()
     }
 
     #[test]

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::cli::Mode;
 use crate::config::{Config, Level};
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 use crate::manifest::{self, Document, Object, Stream};
 use crate::stream;
 use crate::yaml::NodeId;
@@ -48,6 +48,32 @@ pub struct Finding {
     /// 1-based column (characters).
     pub column: usize,
     pub fix: String,
+}
+
+impl Finding {
+    fn new(
+        rule: &rules::Rule,
+        level: Level,
+        message: String,
+        location: Location,
+        object: Option<&Object>,
+    ) -> Self {
+        Finding {
+            code: rule.code,
+            name: rule.name,
+            level,
+            message,
+            file: location.file,
+            document: location.document,
+            template: location.template,
+            kind: object.map(|o| o.kind.clone()),
+            namespace: object.map(|o| o.namespace.clone()),
+            object: object.map(|o| o.name.clone()),
+            line: location.line,
+            column: location.column,
+            fix: rule.fix.to_string(),
+        }
+    }
 }
 
 /// What `check` found in one file.
@@ -207,21 +233,14 @@ fn push_input_error(report: &mut Report, levels: &Levels, err: &Error) {
         } => ((**location).clone(), message.clone()),
         other => (Default::default(), other.to_string()),
     };
-    report.findings.push(Finding {
-        code: rule.code,
-        name: rule.name,
-        level,
-        message,
-        file: location.file,
-        document: location.document,
-        template: location.template,
-        kind: None,
-        namespace: None,
-        object: None,
+    let location = Location {
         line: location.line.max(1),
         column: location.column.max(1),
-        fix: rule.fix.to_string(),
-    });
+        ..location
+    };
+    report
+        .findings
+        .push(Finding::new(rule, level, message, location, None));
 }
 
 /// Parses each document on its own; broken ones become SE503 findings and hold no
@@ -307,21 +326,8 @@ impl<'s, 'a> Ctx<'s, 'a> {
         }
         let rule = rules::find(code).expect("rules report registered codes");
         let location = self.stream.location(doc, object, node);
-        self.findings.push(Finding {
-            code: rule.code,
-            name: rule.name,
-            level,
-            message,
-            file: location.file,
-            document: location.document,
-            template: location.template,
-            kind: object.map(|o| o.kind.clone()),
-            namespace: object.map(|o| o.namespace.clone()),
-            object: object.map(|o| o.name.clone()),
-            line: location.line,
-            column: location.column,
-            fix: rule.fix.to_string(),
-        });
+        self.findings
+            .push(Finding::new(rule, level, message, location, object));
     }
 
     /// Services named by `--service` (core `v1` Services only).

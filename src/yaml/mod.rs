@@ -2,6 +2,7 @@
 //! the small fragments the program adds. No document is ever re-emitted from a tree.
 
 pub mod edit;
+mod fast;
 pub mod tree;
 pub mod write;
 

@@ -156,7 +156,7 @@ fn parser_options() -> Options {
 }
 
 /// A collection being built: its node and where its children start in `Scratch::kids`.
-struct Open {
+pub(super) struct Open {
     id: NodeId,
     first_kid: usize,
 }
@@ -164,7 +164,7 @@ struct Open {
 /// Per-thread buffers reused from one document to the next, so that building a tree
 /// costs a handful of exact-size allocations instead of one per collection.
 #[derive(Default)]
-struct Scratch {
+pub(super) struct Scratch {
     slots: Vec<Slot>,
     tags: Vec<u8>,
     extra: Vec<(u32, u32)>,
@@ -212,6 +212,22 @@ impl<'a> Tree<'a> {
     /// Parses one document strictly. The text must hold at most one YAML document
     /// (the stream splitter guarantees that).
     pub fn parse(src: &'a str) -> Result<Tree<'a>, ParseError> {
+        Self::check_size_and_breaks(src)?;
+        with_scratch(|b| {
+            let mut duplicates = Vec::new();
+            let root = match super::fast::parse(src, b, &mut duplicates) {
+                Some(root) => Some(root),
+                None => {
+                    b.clear();
+                    duplicates.clear();
+                    Self::parse_events(src, b, &mut duplicates)?
+                }
+            };
+            Ok(Self::finish(src, b, root, duplicates))
+        })
+    }
+
+    fn check_size_and_breaks(src: &str) -> Result<(), ParseError> {
         if u32::try_from(src.len()).is_err() {
             return Err(too_large());
         }
@@ -229,17 +245,61 @@ impl<'a> Tree<'a> {
                 column,
             });
         }
-        SCRATCH.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut scratch) => Self::parse_with(src, &mut scratch),
-            // Re-entered on this thread (not expected): use fresh buffers.
-            Err(_) => Self::parse_with(src, &mut Scratch::default()),
+        Ok(())
+    }
+
+    /// Parses with granit-parser only, never the fast path (the differential checks
+    /// compare the two; [`Tree::parse`] is what the program uses).
+    pub fn parse_strict(src: &'a str) -> Result<Tree<'a>, ParseError> {
+        Self::check_size_and_breaks(src)?;
+        with_scratch(|b| {
+            let mut duplicates = Vec::new();
+            let root = Self::parse_events(src, b, &mut duplicates)?;
+            Ok(Self::finish(src, b, root, duplicates))
         })
     }
 
-    fn parse_with(src: &'a str, b: &mut Scratch) -> Result<Tree<'a>, ParseError> {
+    /// Parses with the fast path only: `None` when the document is outside the subset
+    /// it accepts (see `yaml/fast.rs`).
+    pub fn parse_fast(src: &'a str) -> Option<Tree<'a>> {
+        Self::check_size_and_breaks(src).ok()?;
+        with_scratch(|b| {
+            let mut duplicates = Vec::new();
+            let root = super::fast::parse(src, b, &mut duplicates)?;
+            Some(Self::finish(src, b, Some(root), duplicates))
+        })
+    }
+
+    fn finish(
+        src: &'a str,
+        b: &mut Scratch,
+        root: Option<NodeId>,
+        mut duplicates: Vec<DuplicateKey>,
+    ) -> Tree<'a> {
+        // Report repeated keys in document order, whatever the nesting.
+        duplicates.sort_by_key(|d: &DuplicateKey| b.slots[d.again as usize].start);
+        Tree {
+            src,
+            slots: b.slots.as_slice().into(),
+            tags: b.tags.as_slice().into(),
+            extra: b.extra.as_slice().into(),
+            pairs: b.pairs.as_slice().into(),
+            seq_items: b.seq_items.as_slice().into(),
+            owned: b.owned.as_str().into(),
+            lines: OnceLock::new(),
+            root,
+            duplicates,
+        }
+    }
+
+    /// Builds the tree from granit-parser's events into cleared buffers; returns the root.
+    fn parse_events(
+        src: &'a str,
+        b: &mut Scratch,
+        duplicates: &mut Vec<DuplicateKey>,
+    ) -> Result<Option<NodeId>, ParseError> {
         b.clear();
         let mut root = None;
-        let mut duplicates = Vec::new();
         let mut documents = 0usize;
         let base = src.as_ptr() as usize;
         let parser = Parser::new_from_str_with_options(src, parser_options());
@@ -289,9 +349,9 @@ impl<'a> Tree<'a> {
                         at
                     };
                     let a = u32::try_from(a).map_err(|_| too_large())?;
-                    Self::push(b, tag_byte, start, end, a, value.len() as u32)
+                    push(b, tag_byte, start, end, a, value.len() as u32)
                 }
-                Event::Alias(_) => Self::push(b, K_ALIAS, start, end, 0, 0),
+                Event::Alias(_) => push(b, K_ALIAS, start, end, 0, 0),
                 Event::MappingStart(style, _, _) | Event::SequenceStart(style, _, _) => {
                     let mut tag_byte = if matches!(event, Event::MappingStart(..)) {
                         K_MAP
@@ -301,182 +361,289 @@ impl<'a> Tree<'a> {
                     if style == StructureStyle::Flow {
                         tag_byte |= FLOW;
                     }
-                    let id = Self::push(b, tag_byte, start, end, 0, 0);
-                    let first_kid = b.kids.len();
-                    b.open.push(Open { id, first_kid });
+                    open(b, tag_byte, start, end);
                     continue;
                 }
                 Event::MappingEnd | Event::SequenceEnd => {
                     let open = b.open.pop().expect("parser balances collections");
                     let id = open.id;
-                    Self::close(src, b, open, end, &mut duplicates);
+                    close(src, b, open, end, duplicates);
                     id
                 }
                 _ => continue,
             };
-            // Attach the finished node to the open collection, or make it the root.
-            if b.open.is_empty() {
-                root = Some(node);
-            } else {
-                b.kids.push(node);
-            }
+            attach(b, node, &mut root);
         }
-        // Report repeated keys in document order, whatever the nesting.
-        duplicates.sort_by_key(|d: &DuplicateKey| b.slots[d.again as usize].start);
-        Ok(Tree {
-            src,
-            slots: b.slots.as_slice().into(),
-            tags: b.tags.as_slice().into(),
-            extra: b.extra.as_slice().into(),
-            pairs: b.pairs.as_slice().into(),
-            seq_items: b.seq_items.as_slice().into(),
-            owned: b.owned.as_str().into(),
-            lines: OnceLock::new(),
-            root,
-            duplicates,
-        })
+        Ok(root)
+    }
+}
+
+/// Runs `f` with this thread's cleared scratch buffers.
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            scratch.clear();
+            f(&mut scratch)
+        }
+        // Re-entered on this thread (not expected): use fresh buffers.
+        Err(_) => f(&mut Scratch::default()),
+    })
+}
+
+/// Attaches a finished node to the open collection, or makes it the root.
+pub(super) fn attach(b: &mut Scratch, node: NodeId, root: &mut Option<NodeId>) {
+    if b.open.is_empty() {
+        *root = Some(node);
+    } else {
+        b.kids.push(node);
+    }
+}
+
+/// Opens a collection (`K_MAP` or `K_SEQ`, with `FLOW` for a flow collection): its
+/// children follow until [`close`].
+fn open(b: &mut Scratch, tag: u8, start: usize, end: usize) {
+    let id = push(b, tag, start, end, 0, 0);
+    let first_kid = b.kids.len();
+    b.open.push(Open { id, first_kid });
+}
+
+/// The builder as the fast path drives it: the same nodes the event loop makes.
+pub(super) mod build {
+    use super::*;
+
+    /// A scalar of `style` spanning `start..end` whose value is the source text there
+    /// (inside the quotes for a quoted scalar).
+    pub fn scalar(b: &mut Scratch, style: Style, start: usize, end: usize) -> NodeId {
+        let d = usize::from(matches!(style, Style::SingleQuoted | Style::DoubleQuoted));
+        let tag = K_SCALAR | ((style as u8) << STYLE_SHIFT);
+        push(
+            b,
+            tag,
+            start,
+            end,
+            (start + d) as u32,
+            (end - start - 2 * d) as u32,
+        )
     }
 
-    fn push(b: &mut Scratch, mut tag: u8, start: usize, end: usize, a: u32, len: u32) -> NodeId {
-        // `parse` checked that the document fits in 32 bits.
-        let (start, end) = (start as u32, end as u32);
-        let x = match tag & KIND_MASK {
-            K_SCALAR => {
-                // Most values are their span (plain) or the span inside the quotes;
-                // only the others need an `extra` entry.
-                let quoted = matches!(
-                    (tag >> STYLE_SHIFT) & 0b111,
-                    s if s == Style::SingleQuoted as u8 || s == Style::DoubleQuoted as u8
-                );
-                let d = u32::from(quoted);
-                let implicit = tag & OWNED == 0
-                    && end >= start + 2 * d
-                    && a == start + d
-                    && a + len == end - d;
-                if implicit {
-                    0
-                } else {
-                    tag |= EXTRA;
-                    b.extra.push((a, len));
-                    (b.extra.len() - 1) as u32
-                }
-            }
-            K_MAP | K_SEQ => {
-                b.extra.push((0, 0));
+    /// A scalar of `style` spanning `start..end` whose value differs from its text (a
+    /// block scalar without its indentation).
+    pub fn owned(b: &mut Scratch, style: Style, start: usize, end: usize, value: &str) -> NodeId {
+        let at = b.owned.len() as u32;
+        b.owned.push_str(value);
+        let tag = K_SCALAR | ((style as u8) << STYLE_SHIFT) | OWNED;
+        push(b, tag, start, end, at, value.len() as u32)
+    }
+
+    /// The null of a key without a value: a zero-length plain `~` at `at`, as the
+    /// parser reports it.
+    pub fn empty(b: &mut Scratch, at: usize) -> NodeId {
+        let value = b.owned.len() as u32;
+        b.owned.push('~');
+        push(b, K_SCALAR | OWNED, at, at, value, 1)
+    }
+
+    pub fn open_map(b: &mut Scratch, flow: bool, start: usize, end: usize) {
+        open(b, K_MAP | if flow { FLOW } else { 0 }, start, end);
+    }
+
+    pub fn open_seq(b: &mut Scratch, flow: bool, start: usize, end: usize) {
+        open(b, K_SEQ | if flow { FLOW } else { 0 }, start, end);
+    }
+
+    /// Closes the innermost open collection (`end` is where its closing bracket ends,
+    /// for a flow collection) and returns it.
+    pub fn close_open(
+        src: &str,
+        b: &mut Scratch,
+        end: usize,
+        duplicates: &mut Vec<DuplicateKey>,
+    ) -> NodeId {
+        let open = b.open.pop().expect("the fast path balances collections");
+        let id = open.id;
+        close(src, b, open, end, duplicates);
+        id
+    }
+}
+
+/// Adds a scalar whose value is `len` bytes at `at` in the source (or in `owned` with
+/// `OWNED` set in `tag`).
+pub(super) fn push(
+    b: &mut Scratch,
+    mut tag: u8,
+    start: usize,
+    end: usize,
+    a: u32,
+    len: u32,
+) -> NodeId {
+    // `parse` checked that the document fits in 32 bits.
+    let (start, end) = (start as u32, end as u32);
+    let x = match tag & KIND_MASK {
+        K_SCALAR => {
+            // Most values are their span (plain) or the span inside the quotes;
+            // only the others need an `extra` entry.
+            let quoted = matches!(
+                (tag >> STYLE_SHIFT) & 0b111,
+                s if s == Style::SingleQuoted as u8 || s == Style::DoubleQuoted as u8
+            );
+            let d = u32::from(quoted);
+            let implicit =
+                tag & OWNED == 0 && end >= start + 2 * d && a == start + d && a + len == end - d;
+            if implicit {
+                0
+            } else {
+                tag |= EXTRA;
+                b.extra.push((a, len));
                 (b.extra.len() - 1) as u32
             }
-            _ => 0,
-        };
-        b.slots.push(Slot { start, end, x });
-        b.tags.push(tag);
-        (b.slots.len() - 1) as NodeId
-    }
-
-    /// Finishes a collection: moves its children into the shared arrays, sets its end,
-    /// and notes repeated keys.
-    fn close(
-        src: &'a str,
-        b: &mut Scratch,
-        open: Open,
-        end_event: usize,
-        duplicates: &mut Vec<DuplicateKey>,
-    ) {
-        let id = open.id as usize;
-        let flow = b.tags[id] & FLOW != 0;
-        let is_map = b.tags[id] & KIND_MASK == K_MAP;
-        let kids = &b.kids[open.first_kid..];
-        let last = kids.last().copied();
-        let (first, count) = if is_map {
-            let first = b.pairs.len();
-            b.pairs
-                .extend(kids.chunks_exact(2).map(|pair| (pair[0], pair[1])));
-            (first, b.pairs.len() - first)
-        } else {
-            let first = b.seq_items.len();
-            b.seq_items.extend_from_slice(kids);
-            (first, kids.len())
-        };
-        b.kids.truncate(open.first_kid);
-        // Block collections end where their last child ends (the end event sits at the
-        // next token, lines further down); flow collections end at their bracket.
-        let node_end = match (flow, last) {
-            (false, Some(last)) => b.slots[last as usize].end,
-            (false, None) => b.slots[id].end,
-            (true, _) => end_event as u32,
-        };
-        let slot = &mut b.slots[id];
-        slot.end = node_end;
-        b.extra[slot.x as usize] = (first as u32, count as u32);
-        if is_map && count > 1 {
-            Self::find_duplicates(src, b, first, count, duplicates);
         }
-    }
-
-    /// Records every key that repeats an earlier key of the same mapping, paired with the
-    /// first occurrence.
-    fn find_duplicates(
-        src: &'a str,
-        b: &mut Scratch,
-        first: usize,
-        count: usize,
-        duplicates: &mut Vec<DuplicateKey>,
-    ) {
-        let value = |b: &Scratch, id: NodeId| -> Option<String> {
-            scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, id).map(str::to_string)
-        };
-        if count <= LINEAR_DUPLICATE_SCAN {
-            let keys = &b.pairs[first..first + count];
-            for (i, &(key, _)) in keys.iter().enumerate() {
-                let Some(name) = scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, key) else {
-                    continue;
-                };
-                if let Some(&(earlier, _)) = keys[..i].iter().find(|&&(k, _)| {
-                    scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, k) == Some(name)
-                }) {
-                    duplicates.push(DuplicateKey {
-                        key: name.to_string(),
-                        first: earlier,
-                        again: key,
-                    });
-                }
-            }
-            return;
+        K_MAP | K_SEQ => {
+            b.extra.push((0, 0));
+            (b.extra.len() - 1) as u32
         }
-        // Sort (key text, position) and walk runs of equal keys.
-        let mut sorted = std::mem::take(&mut b.sorted);
-        sorted.clear();
+        _ => 0,
+    };
+    b.slots.push(Slot { start, end, x });
+    b.tags.push(tag);
+    (b.slots.len() - 1) as NodeId
+}
+
+/// Finishes a collection: moves its children into the shared arrays, sets its end,
+/// and notes repeated keys.
+pub(super) fn close(
+    src: &str,
+    b: &mut Scratch,
+    open: Open,
+    end_event: usize,
+    duplicates: &mut Vec<DuplicateKey>,
+) {
+    let id = open.id as usize;
+    let flow = b.tags[id] & FLOW != 0;
+    let is_map = b.tags[id] & KIND_MASK == K_MAP;
+    let kids = &b.kids[open.first_kid..];
+    let last = kids.last().copied();
+    let (first, count) = if is_map {
+        let first = b.pairs.len();
+        b.pairs
+            .extend(kids.chunks_exact(2).map(|pair| (pair[0], pair[1])));
+        (first, b.pairs.len() - first)
+    } else {
+        let first = b.seq_items.len();
+        b.seq_items.extend_from_slice(kids);
+        (first, kids.len())
+    };
+    b.kids.truncate(open.first_kid);
+    // Block collections end where their last child ends (the end event sits at the
+    // next token, lines further down); flow collections end at their bracket.
+    let node_end = match (flow, last) {
+        (false, Some(last)) => b.slots[last as usize].end,
+        (false, None) => b.slots[id].end,
+        (true, _) => end_event as u32,
+    };
+    let slot = &mut b.slots[id];
+    slot.end = node_end;
+    b.extra[slot.x as usize] = (first as u32, count as u32);
+    if is_map && count > 1 {
+        find_duplicates(src, b, first, count, duplicates);
+    }
+}
+
+/// Records every key that repeats an earlier key of the same mapping, paired with the
+/// first occurrence.
+fn find_duplicates(
+    src: &str,
+    b: &mut Scratch,
+    first: usize,
+    count: usize,
+    duplicates: &mut Vec<DuplicateKey>,
+) {
+    let value = |b: &Scratch, id: NodeId| -> Option<String> {
+        scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, id).map(str::to_string)
+    };
+    if count <= LINEAR_DUPLICATE_SCAN {
         let keys = &b.pairs[first..first + count];
-        sorted.extend(
-            keys.iter()
-                .filter(|&&(k, _)| {
-                    scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, k).is_some()
-                })
-                .map(|&(k, _)| (k, k)),
-        );
-        sorted.sort_by(|x, y| {
-            let kx = scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, x.0);
-            let ky = scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, y.0);
-            kx.cmp(&ky).then(x.0.cmp(&y.0))
-        });
-        let mut run_first = None::<NodeId>;
-        for w in 0..sorted.len() {
-            let k = sorted[w].0;
-            let same = w > 0
-                && scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, sorted[w - 1].0)
-                    == scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, k);
-            if !same {
-                run_first = Some(k);
+        for (i, &(key, _)) in keys.iter().enumerate() {
+            let Some(name) = scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, key) else {
                 continue;
-            }
-            if let (Some(first), Some(key)) = (run_first, value(b, k)) {
+            };
+            if let Some(&(earlier, _)) = keys[..i].iter().find(|&&(k, _)| {
+                scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, k) == Some(name)
+            }) {
                 duplicates.push(DuplicateKey {
-                    key,
-                    first,
-                    again: k,
+                    key: name.to_string(),
+                    first: earlier,
+                    again: key,
                 });
             }
         }
-        b.sorted = sorted;
+        return;
+    }
+    // Sort (key text, position) and walk runs of equal keys.
+    let mut sorted = std::mem::take(&mut b.sorted);
+    sorted.clear();
+    let keys = &b.pairs[first..first + count];
+    sorted.extend(
+        keys.iter()
+            .filter(|&&(k, _)| scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, k).is_some())
+            .map(|&(k, _)| (k, k)),
+    );
+    sorted.sort_by(|x, y| {
+        let kx = scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, x.0);
+        let ky = scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, y.0);
+        kx.cmp(&ky).then(x.0.cmp(&y.0))
+    });
+    let mut run_first = None::<NodeId>;
+    for w in 0..sorted.len() {
+        let k = sorted[w].0;
+        let same = w > 0
+            && scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, sorted[w - 1].0)
+                == scalar_in(src, &b.slots, &b.tags, &b.extra, &b.owned, k);
+        if !same {
+            run_first = Some(k);
+            continue;
+        }
+        if let (Some(first), Some(key)) = (run_first, value(b, k)) {
+            duplicates.push(DuplicateKey {
+                key,
+                first,
+                again: k,
+            });
+        }
+    }
+    b.sorted = sorted;
+}
+
+impl<'a> Tree<'a> {
+    /// The first way in which two trees of the same text differ (node by node: kind,
+    /// value, style, children, span and position; then the repeated keys), or `None`
+    /// when they are the same. The differential checks of the fast path use it.
+    pub fn difference(&self, other: &Tree) -> Option<String> {
+        if self.src != other.src {
+            return Some("different texts".to_string());
+        }
+        if self.root != other.root {
+            return Some(format!("root {:?} vs {:?}", self.root, other.root));
+        }
+        if self.len() != other.len() {
+            return Some(format!("{} nodes vs {}", self.len(), other.len()));
+        }
+        for id in 0..self.len() as NodeId {
+            let (a, b) = (
+                format!("{:?}", self.node(id)),
+                format!("{:?}", other.node(id)),
+            );
+            if a != b {
+                return Some(format!("node {id}: {a} vs {b}"));
+            }
+        }
+        let dups = |t: &Tree| -> Vec<(String, NodeId, NodeId)> {
+            t.duplicates
+                .iter()
+                .map(|d| (d.key.clone(), d.first, d.again))
+                .collect()
+        };
+        let (a, b) = (dups(self), dups(other));
+        (a != b).then(|| format!("repeated keys {a:?} vs {b:?}"))
     }
 
     /// The number of nodes.

@@ -227,3 +227,50 @@ pub fn check_tree(data: &[u8]) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The fast path against the strict parser, document by document (the `fast_path` fuzz
+/// target and `tests/fast_path.rs`): wherever the fast path accepts a document, the
+/// strict parser accepts it too and builds the same tree. Returns how many documents
+/// with content there were and how many of them the fast path accepted.
+pub fn check_fast_path(data: &[u8]) -> Result<(usize, usize), String> {
+    use spaces_expose::yaml::Tree;
+
+    let Ok(text) = std::str::from_utf8(data) else {
+        return Ok((0, 0));
+    };
+    let (mut documents, mut accepted) = (0, 0);
+    // Whole text first (the splitter never hands it over like this, but the fast path
+    // must still agree), then each document as the program sees it.
+    let whole = std::iter::once(text);
+    let chunks = stream::split(text);
+    let parts = chunks
+        .iter()
+        .filter(|c| c.has_content)
+        .map(|c| &text[c.range.clone()]);
+    for (i, doc) in whole.chain(parts).enumerate() {
+        let fast = Tree::parse_fast(doc);
+        if i > 0 {
+            documents += 1;
+            accepted += usize::from(fast.is_some());
+        }
+        let Some(fast) = fast else {
+            continue;
+        };
+        match Tree::parse_strict(doc) {
+            Err(e) => {
+                return Err(format!(
+                    "the fast path accepts what the strict parser refuses ({}:{}: {}):\n{doc}",
+                    e.line, e.column, e.message
+                ));
+            }
+            Ok(strict) => {
+                if let Some(difference) = strict.difference(&fast) {
+                    return Err(format!(
+                        "the trees differ (strict vs fast): {difference}\n{doc}"
+                    ));
+                }
+            }
+        }
+    }
+    Ok((documents, accepted))
+}

@@ -1,6 +1,7 @@
 //! A parsed manifest stream: documents with their span trees and the Kubernetes
 //! objects they hold (`kind: List` items count as objects of their own).
 
+use std::borrow::Cow;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -10,19 +11,22 @@ use crate::presets::HELM4_FILENAME_ANNOTATION;
 use crate::stream::{self, Chunk};
 use crate::yaml::{NodeId, Tree};
 
-/// A Kubernetes object inside a document.
+/// A Kubernetes object inside a document. Its strings borrow from the input (or from
+/// the configured default namespace): a stream of many small documents must not pay
+/// four allocations per object. Only a value the parser rewrote (an escape sequence in
+/// a quoted scalar, a folded line) is copied.
 #[derive(Debug, Clone)]
-pub struct Object {
+pub struct Object<'a> {
     /// The object's mapping node.
     pub node: NodeId,
-    pub kind: String,
-    pub api_version: String,
-    pub name: String,
+    pub kind: Cow<'a, str>,
+    pub api_version: Cow<'a, str>,
+    pub name: Cow<'a, str>,
     /// `metadata.namespace`, or the configured default.
-    pub namespace: String,
+    pub namespace: Cow<'a, str>,
 }
 
-impl Object {
+impl Object<'_> {
     /// `Kind namespace/name`, as messages show it.
     pub fn label(&self) -> String {
         format!("{} {}/{}", self.kind, self.namespace, self.name)
@@ -43,7 +47,7 @@ pub struct Document<'a> {
     pub text: &'a str,
     /// `None` when the document holds no YAML node (separators and comments only).
     pub tree: Option<Tree<'a>>,
-    pub objects: Vec<Object>,
+    pub objects: Vec<Object<'a>>,
 }
 
 #[derive(Debug)]
@@ -79,7 +83,7 @@ pub fn decode<'a>(input: &'a [u8], file: &str) -> Result<&'a str> {
 
 impl<'a> Stream<'a> {
     /// Splits and strictly parses every document.
-    pub fn parse(input: &'a str, file: &str, default_namespace: &str) -> Result<Stream<'a>> {
+    pub fn parse(input: &'a str, file: &str, default_namespace: &'a str) -> Result<Stream<'a>> {
         let chunks = stream::split(input);
         let build = |(index, chunk): (usize, Chunk)| -> Result<Document<'a>> {
             let text = &input[chunk.range.clone()];
@@ -168,7 +172,7 @@ impl<'a> Stream<'a> {
     }
 
     /// Every object with its document.
-    pub fn objects(&self) -> impl Iterator<Item = (&Document<'a>, &Object)> {
+    pub fn objects(&self) -> impl Iterator<Item = (&Document<'a>, &Object<'a>)> {
         self.docs
             .iter()
             .flat_map(|d| d.objects.iter().map(move |o| (d, o)))
@@ -178,7 +182,7 @@ impl<'a> Stream<'a> {
     pub fn of_kind<'s>(
         &'s self,
         kind: &'s str,
-    ) -> impl Iterator<Item = (&'s Document<'a>, &'s Object)> {
+    ) -> impl Iterator<Item = (&'s Document<'a>, &'s Object<'a>)> {
         self.objects().filter(move |(_, o)| o.kind == kind)
     }
 
@@ -229,31 +233,42 @@ pub fn template_of(doc: &Document, object: Option<&Object>) -> Option<String> {
     .map(str::to_string)
 }
 
-fn object_at(tree: &Tree, node: NodeId, default_namespace: &str) -> Option<Object> {
+/// A scalar value of `tree` as a slice of the input when it is one (nearly always: the
+/// tree keeps only rewritten values apart), otherwise a copy.
+fn value_in<'a>(tree: &Tree<'a>, value: &str) -> Cow<'a, str> {
+    let src: &'a str = tree.src;
+    let offset = (value.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+    match src.get(offset..offset.saturating_add(value.len())) {
+        Some(s) if std::ptr::eq(s, value) => Cow::Borrowed(s),
+        _ if value.is_empty() => Cow::Borrowed(""),
+        _ => Cow::Owned(value.to_owned()),
+    }
+}
+
+fn object_at<'a>(tree: &Tree<'a>, node: NodeId, default_namespace: &'a str) -> Option<Object<'a>> {
     if !tree.is_map(node) {
         return None;
     }
-    let kind = tree.str_at(node, &["kind"])?.to_string();
+    let kind = value_in(tree, tree.str_at(node, &["kind"])?);
     Some(Object {
         node,
-        api_version: tree
-            .str_at(node, &["apiVersion"])
-            .unwrap_or_default()
-            .to_string(),
-        name: tree
-            .str_at(node, &["metadata", "name"])
-            .unwrap_or_default()
-            .to_string(),
-        namespace: tree
+        api_version: value_in(tree, tree.str_at(node, &["apiVersion"]).unwrap_or_default()),
+        name: value_in(
+            tree,
+            tree.str_at(node, &["metadata", "name"]).unwrap_or_default(),
+        ),
+        namespace: match tree
             .str_at(node, &["metadata", "namespace"])
             .filter(|ns| !ns.is_empty())
-            .unwrap_or(default_namespace)
-            .to_string(),
+        {
+            Some(ns) => value_in(tree, ns),
+            None => Cow::Borrowed(default_namespace),
+        },
         kind,
     })
 }
 
-fn objects_of(tree: &Tree, default_namespace: &str) -> Vec<Object> {
+fn objects_of<'a>(tree: &Tree<'a>, default_namespace: &'a str) -> Vec<Object<'a>> {
     let Some(root) = tree.root else {
         return Vec::new();
     };
@@ -269,4 +284,21 @@ fn objects_of(tree: &Tree, default_namespace: &str) -> Vec<Object> {
             .collect();
     }
     vec![object]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_strings_borrow_from_the_input_unless_rewritten() {
+        let input = "apiVersion: 'v1'\nkind: Service\nmetadata:\n  name: \"sp\\x61ces\"\n";
+        let stream = Stream::parse(input, "<test>", "default-ns").expect("parses");
+        let o = &stream.docs[0].objects[0];
+        assert!(matches!(o.kind, Cow::Borrowed("Service")));
+        assert!(matches!(o.api_version, Cow::Borrowed("v1")));
+        assert!(matches!(o.namespace, Cow::Borrowed("default-ns")));
+        assert!(matches!(&o.name, Cow::Owned(n) if n == "spaces"));
+        assert_eq!(o.label(), "Service default-ns/spaces");
+    }
 }

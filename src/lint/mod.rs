@@ -66,9 +66,9 @@ impl Finding {
             file: location.file,
             document: location.document,
             template: location.template,
-            kind: object.map(|o| o.kind.clone()),
-            namespace: object.map(|o| o.namespace.clone()),
-            object: object.map(|o| o.name.clone()),
+            kind: object.map(|o| o.kind.to_string()),
+            namespace: object.map(|o| o.namespace.to_string()),
+            object: object.map(|o| o.name.to_string()),
             line: location.line,
             column: location.column,
             fix: rule.fix.to_string(),
@@ -249,7 +249,7 @@ fn push_input_error(report: &mut Report, levels: &Levels, err: &Error) {
 fn parse_each<'a>(
     text: &'a str,
     file: &str,
-    namespace: &str,
+    namespace: &'a str,
     levels: &Levels,
     report: &mut Report,
 ) -> Stream<'a> {
@@ -331,7 +331,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
     }
 
     /// Services named by `--service` (core `v1` Services only).
-    pub fn targets(&self) -> Vec<(&'s Document<'a>, &'s Object)> {
+    pub fn targets(&self) -> Vec<(&'s Document<'a>, &'s Object<'a>)> {
         crate::router::target_services(self.stream, self.config)
     }
 

@@ -43,7 +43,7 @@ pub(super) fn check(ctx: &mut Ctx) {
 }
 
 /// The object whose mapping holds `node` (a `kind: List` document holds several).
-fn object_at<'d>(doc: &'d Document, tree: &Tree, node: NodeId) -> Option<&'d Object> {
+fn object_at<'d, 'a>(doc: &'d Document<'a>, tree: &Tree, node: NodeId) -> Option<&'d Object<'a>> {
     let at = tree.node(node).start;
     doc.objects.iter().find(|o| {
         let n = tree.node(o.node);

@@ -56,7 +56,7 @@ pub fn apply(plan: &mut Plan) -> Result<()> {
     let gateway_namespace = stream
         .of_kind("Gateway")
         .find(|(_, o)| o.group() == GATEWAY_GROUP && o.name == config.gateway)
-        .map_or(config.namespace.clone(), |(_, o)| o.namespace.clone());
+        .map_or(config.namespace.clone(), |(_, o)| o.namespace.to_string());
     let mut peers = Vec::new();
     for controller in &config.controllers {
         if controller.is_cilium() {
@@ -346,7 +346,7 @@ fn cilium_policy_text(
 mod tests {
     use super::*;
 
-    fn policy(tree: &Tree) -> Object {
+    fn policy(tree: &Tree) -> Object<'static> {
         Object {
             node: tree.root.expect("a document"),
             kind: "NetworkPolicy".into(),

@@ -2,13 +2,14 @@
 //! objects they hold (`kind: List` items count as objects of their own).
 
 use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use crate::error::{Error, Location, Result};
 use crate::presets::HELM4_FILENAME_ANNOTATION;
-use crate::stream::{self, Chunk};
+use crate::stream;
 use crate::yaml::{NodeId, Tree};
 
 /// A Kubernetes object inside a document. Its strings borrow from the input (or from
@@ -38,16 +39,23 @@ impl Object<'_> {
     }
 }
 
+/// One document of the stream. Kept small (72 bytes besides its tree and objects): a
+/// stream of 100,000 one-line documents holds 100,000 of them (SPEC §9: peak memory at
+/// most 3 × input + 16 MB).
 #[derive(Debug)]
 pub struct Document<'a> {
     /// 0-based position in the stream.
     pub index: usize,
-    pub chunk: Chunk,
-    /// The document's bytes, separator and leading comments included.
+    /// 1-based line of the document's first byte in the whole input.
+    pub first_line: usize,
+    /// The document's bytes, separator and leading comments included (a slice of the
+    /// stream's input: [`Stream::range`] gives its position).
     pub text: &'a str,
+    /// The path of a `# Source: <path>` comment before the content, if any.
+    pub source: Option<&'a str>,
     /// `None` when the document holds no YAML node (separators and comments only).
-    pub tree: Option<Tree<'a>>,
-    pub objects: Vec<Object<'a>>,
+    pub tree: Option<Box<Tree<'a>>>,
+    pub objects: Box<[Object<'a>]>,
 }
 
 #[derive(Debug)]
@@ -84,86 +92,84 @@ pub fn decode<'a>(input: &'a [u8], file: &str) -> Result<&'a str> {
 impl<'a> Stream<'a> {
     /// Splits and strictly parses every document.
     pub fn parse(input: &'a str, file: &str, default_namespace: &'a str) -> Result<Stream<'a>> {
-        let chunks = stream::split(input);
-        let build = |(index, chunk): (usize, Chunk)| -> Result<Document<'a>> {
-            let text = &input[chunk.range.clone()];
-            let tree = if chunk.has_content {
-                let tree = Tree::parse(text).map_err(|e| {
-                    let location = Location {
-                        file: file.to_string(),
-                        document: index + 1,
-                        template: chunk.source.clone().map(|r| input[r].to_string()),
-                        object: None,
-                        line: chunk.first_line + e.line - 1,
-                        column: e.column,
-                    };
-                    Error::input(
-                        location,
-                        format!("invalid YAML: {}", e.message),
-                        Some(
-                            "fix the template that produced this document; nothing was written"
-                                .to_string(),
-                        ),
-                    )
-                })?;
-                Some(tree)
-            } else {
-                None
-            };
-            let objects = tree
-                .as_ref()
-                .map(|t| objects_of(t, default_namespace))
-                .unwrap_or_default();
-            Ok(Document {
-                index,
-                chunk,
-                text,
-                tree,
-                objects,
-            })
+        // The documents are recorded as the splitter finds them (no list of chunks
+        // besides them), then parsed in place.
+        let mut docs = Vec::new();
+        let mut has_content = Vec::new();
+        stream::for_each_chunk(input, |chunk| {
+            has_content.push(chunk.has_content);
+            docs.push(Document {
+                index: docs.len(),
+                first_line: chunk.first_line,
+                text: &input[chunk.range],
+                source: chunk.source.map(|r| &input[r]),
+                tree: None,
+                objects: Box::default(),
+            });
+        });
+        let parse = |doc: &mut Document<'a>| -> Result<()> {
+            let tree = Tree::parse(doc.text).map_err(|e| {
+                let location = Location {
+                    file: file.to_string(),
+                    document: doc.index + 1,
+                    template: doc.source.map(str::to_string),
+                    object: None,
+                    line: doc.first_line + e.line - 1,
+                    column: e.column,
+                };
+                Error::input(
+                    location,
+                    format!("invalid YAML: {}", e.message),
+                    Some(
+                        "fix the template that produced this document; nothing was written"
+                            .to_string(),
+                    ),
+                )
+            })?;
+            doc.objects = objects_of(&tree, default_namespace).into_boxed_slice();
+            doc.tree = Some(Box::new(tree));
+            Ok(())
         };
-        let docs: Vec<Document<'a>> = if chunks.len() >= PARALLEL_THRESHOLD {
-            // Collect in place (an indexed collect writes each document into its slot of
-            // one exact-size vector; collecting `Result`s would gather lists of vectors and
-            // copy them). The first failing document, in stream order, is the error.
+        if docs.len() >= PARALLEL_THRESHOLD {
+            // The first failing document, in stream order, is the error.
             let failed: Mutex<Option<(usize, Error)>> = Mutex::new(None);
-            let mut docs = Vec::with_capacity(chunks.len());
-            chunks
-                .into_par_iter()
-                .enumerate()
-                .map(|(index, chunk)| {
-                    let placeholder = Document {
-                        index,
-                        chunk: chunk.clone(),
-                        text: "",
-                        tree: None,
-                        objects: Vec::new(),
-                    };
-                    build((index, chunk)).unwrap_or_else(|e| {
+            docs.par_iter_mut()
+                .zip(&has_content)
+                .filter(|(_, content)| **content)
+                .for_each(|(doc, _)| {
+                    if let Err(e) = parse(doc) {
                         let mut slot = failed.lock().unwrap_or_else(|p| p.into_inner());
-                        if slot.as_ref().is_none_or(|(at, _)| index < *at) {
-                            *slot = Some((index, e));
+                        if slot.as_ref().is_none_or(|(at, _)| doc.index < *at) {
+                            *slot = Some((doc.index, e));
                         }
-                        placeholder
-                    })
-                })
-                .collect_into_vec(&mut docs);
+                    }
+                });
             if let Some((_, e)) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
                 return Err(e);
             }
-            docs
         } else {
-            chunks
-                .into_iter()
-                .enumerate()
-                .map(build)
-                .collect::<Result<_>>()?
-        };
+            for (doc, _) in docs
+                .iter_mut()
+                .zip(&has_content)
+                .filter(|(_, content)| **content)
+            {
+                parse(doc)?;
+            }
+        }
         Ok(Stream {
             input,
             file: file.to_string(),
             docs,
         })
+    }
+
+    /// A document's byte range in the input.
+    pub fn range(&self, doc: &Document) -> Range<usize> {
+        let start = (doc.text.as_ptr() as usize)
+            .checked_sub(self.input.as_ptr() as usize)
+            .filter(|start| start + doc.text.len() <= self.input.len())
+            .expect("a document of this stream");
+        start..start + doc.text.len()
     }
 
     /// Whether the stream holds no YAML node at all.
@@ -194,7 +200,7 @@ impl<'a> Stream<'a> {
             document: doc.index + 1,
             template: template_of(doc, object),
             object: object.map(Object::label),
-            line: doc.chunk.first_line + line - 1,
+            line: doc.first_line + line - 1,
             column,
         }
     }
@@ -211,7 +217,7 @@ impl<'a> Stream<'a> {
             document: doc.index + 1,
             template: template_of(doc, object),
             object: object.map(Object::label),
-            line: doc.chunk.first_line + n.line - 1,
+            line: doc.first_line + n.line - 1,
             column: n.col + 1,
         }
     }
@@ -220,9 +226,8 @@ impl<'a> Stream<'a> {
 /// The template a document came from: Helm 3's `# Source:` line, or Helm 4's
 /// filename annotation.
 pub fn template_of(doc: &Document, object: Option<&Object>) -> Option<String> {
-    if let Some(range) = &doc.chunk.source {
-        let start = range.start - doc.chunk.range.start;
-        return Some(doc.text[start..start + range.len()].to_string());
+    if let Some(source) = doc.source {
+        return Some(source.to_string());
     }
     let tree = doc.tree.as_ref()?;
     let node = object.map(|o| o.node).or(tree.root)?;
@@ -300,5 +305,16 @@ mod tests {
         assert!(matches!(o.namespace, Cow::Borrowed("default-ns")));
         assert!(matches!(&o.name, Cow::Owned(n) if n == "spaces"));
         assert_eq!(o.label(), "Service default-ns/spaces");
+    }
+
+    /// A stream of many small documents pays these per document and per object
+    /// (docs/performance.md, "Memory"): a field added here costs 100,000 documents
+    /// that much each.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn per_document_records_stay_small() {
+        let (document, object) = (size_of::<Document>(), size_of::<Object>());
+        assert!(document <= 72, "Document is {document} bytes");
+        assert!(object <= 104, "Object is {object} bytes");
     }
 }

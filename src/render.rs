@@ -135,7 +135,7 @@ impl<'s, 'a> Plan<'s, 'a> {
             };
             if text.is_some() || !added.is_empty() {
                 parts.push(Part {
-                    range: doc.chunk.range.clone(),
+                    range: self.stream.range(doc),
                     text,
                     added,
                     newline: if doc.text.contains("\r\n") {

@@ -259,7 +259,7 @@ fn parse_each<'a>(
         let (tree, objects) = match Stream::parse(doc_text, file, namespace) {
             Ok(mut one) => match one.docs.pop() {
                 Some(doc) if one.docs.is_empty() => (doc.tree, doc.objects),
-                _ => (None, Vec::new()),
+                _ => (None, Box::default()),
             },
             Err(err) => {
                 let err = match err {
@@ -280,13 +280,14 @@ fn parse_each<'a>(
                     other => other,
                 };
                 push_input_error(report, levels, &err);
-                (None, Vec::new())
+                (None, Box::default())
             }
         };
         docs.push(Document {
             index,
-            chunk,
+            first_line: chunk.first_line,
             text: doc_text,
+            source: chunk.source.map(|r| &text[r]),
             tree,
             objects,
         });

@@ -26,7 +26,7 @@ pub(super) fn check(ctx: &mut Ctx) {
         }
         for dup in &tree.duplicates {
             let first = tree.node(dup.first);
-            let line = doc.chunk.first_line + first.line - 1;
+            let line = doc.first_line + first.line - 1;
             let object = object_at(doc, tree, dup.again);
             ctx.report(
                 "SE502",

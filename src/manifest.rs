@@ -53,7 +53,8 @@ pub struct Document<'a> {
     pub text: &'a str,
     /// The path of a `# Source: <path>` comment before the content, if any.
     pub source: Option<&'a str>,
-    /// `None` when the document holds no YAML node (separators and comments only).
+    /// `None` when the document holds no YAML node (separators and comments only), or
+    /// holds no object in a stream parsed with [`Trees::OfObjects`].
     pub tree: Option<Box<Tree<'a>>>,
     pub objects: Box<[Object<'a>]>,
 }
@@ -64,6 +65,19 @@ pub struct Stream<'a> {
     /// The file name shown in messages (`<stdin>` for standard input).
     pub file: String,
     pub docs: Vec<Document<'a>>,
+    /// Whether no document holds a YAML node.
+    pub(crate) empty: bool,
+}
+
+/// Which documents keep their tree after the strict parse (every document is parsed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trees {
+    /// Every document with content (check, diff and anything that reads YAML details
+    /// outside objects, such as repeated keys or a Helm 4 annotation without `kind`).
+    All,
+    /// Only documents that hold objects, the only ones render reads or edits: a stream
+    /// of many small documents without `kind` then keeps no tree for them.
+    OfObjects,
 }
 
 /// Below this many documents, parsing in parallel costs more than it saves.
@@ -92,6 +106,16 @@ pub fn decode<'a>(input: &'a [u8], file: &str) -> Result<&'a str> {
 impl<'a> Stream<'a> {
     /// Splits and strictly parses every document.
     pub fn parse(input: &'a str, file: &str, default_namespace: &'a str) -> Result<Stream<'a>> {
+        Self::parse_keeping(input, file, default_namespace, Trees::All)
+    }
+
+    /// Splits and strictly parses every document, keeping the trees `keep` names.
+    pub fn parse_keeping(
+        input: &'a str,
+        file: &str,
+        default_namespace: &'a str,
+        keep: Trees,
+    ) -> Result<Stream<'a>> {
         // The documents are recorded as the splitter finds them (no list of chunks
         // besides them), then parsed in place.
         let mut docs = Vec::new();
@@ -127,7 +151,9 @@ impl<'a> Stream<'a> {
                 )
             })?;
             doc.objects = objects_of(&tree, default_namespace).into_boxed_slice();
-            doc.tree = Some(Box::new(tree));
+            if keep == Trees::All || !doc.objects.is_empty() {
+                doc.tree = Some(Box::new(tree));
+            }
             Ok(())
         };
         if docs.len() >= PARALLEL_THRESHOLD {
@@ -160,6 +186,7 @@ impl<'a> Stream<'a> {
             input,
             file: file.to_string(),
             docs,
+            empty: !has_content.contains(&true),
         })
     }
 
@@ -174,7 +201,7 @@ impl<'a> Stream<'a> {
 
     /// Whether the stream holds no YAML node at all.
     pub fn is_empty(&self) -> bool {
-        self.docs.iter().all(|d| d.tree.is_none())
+        self.empty
     }
 
     /// Every object with its document.
@@ -305,6 +332,39 @@ mod tests {
         assert!(matches!(o.namespace, Cow::Borrowed("default-ns")));
         assert!(matches!(&o.name, Cow::Owned(n) if n == "spaces"));
         assert_eq!(o.label(), "Service default-ns/spaces");
+    }
+
+    #[test]
+    fn render_keeps_the_trees_of_documents_with_objects_only() {
+        let input = "kind: ConfigMap\n---\na: 1\n---\n# only a comment\n";
+        let trees = |s: &Stream| s.docs.iter().map(|d| d.tree.is_some()).collect::<Vec<_>>();
+        let all = Stream::parse(input, "<test>", "ns").expect("parses");
+        assert_eq!(trees(&all), [true, true, false]);
+        let some = Stream::parse_keeping(input, "<test>", "ns", Trees::OfObjects).expect("parses");
+        assert_eq!(trees(&some), [true, false, false]);
+        let without_objects = "a: 1\n";
+        let some = Stream::parse_keeping(without_objects, "<test>", "ns", Trees::OfObjects)
+            .expect("parses");
+        assert!(!some.is_empty(), "a document without objects is still YAML");
+        // Every document is still strictly parsed.
+        let broken = "a: 1\n---\nb: [\n";
+        assert!(Stream::parse_keeping(broken, "<test>", "ns", Trees::OfObjects).is_err());
+    }
+
+    #[test]
+    fn the_first_broken_document_is_the_error_when_parsing_in_parallel() {
+        let docs: String = (0..PARALLEL_THRESHOLD * 2)
+            .map(|i| match i {
+                100 | 300 => "---\nb: [\n".to_string(),
+                _ => format!("---\na: {i}\n"),
+            })
+            .collect();
+        match Stream::parse(&docs, "<test>", "ns") {
+            Err(Error::Input { location, .. }) => {
+                assert_eq!((location.document, location.line), (101, 202));
+            }
+            other => panic!("expected an input error, got {other:?}"),
+        }
     }
 
     /// A stream of many small documents pays these per document and per object

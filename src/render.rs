@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Config;
 use crate::error::{Error, Location, Result};
-use crate::manifest::{Document, Object, Stream};
+use crate::manifest::{Document, Object, Stream, Trees};
 use crate::transform;
 use crate::yaml::write::{Unsupported, Writer};
 
@@ -190,7 +190,8 @@ fn assemble(input: &str, parts: &[Part]) -> String {
 /// Renders a stream with the given options.
 pub fn render(input: &[u8], file: &str, config: &Config) -> Result<Rendered> {
     let text = crate::manifest::decode(input, file)?;
-    let stream = Stream::parse(text, file, &config.namespace)?;
+    // Render reads and edits objects only: other documents keep no tree.
+    let stream = Stream::parse_keeping(text, file, &config.namespace, Trees::OfObjects)?;
     if stream.is_empty() {
         return Ok(no_resources());
     }

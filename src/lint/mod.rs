@@ -295,6 +295,7 @@ fn parse_each<'a>(
     Stream {
         input: text,
         file: file.to_string(),
+        empty: docs.iter().all(|d| d.tree.is_none()),
         docs,
     }
 }

@@ -131,31 +131,6 @@ impl<'a> Stream<'a> {
                 objects: Box::default(),
             });
         });
-        let parse = |doc: &mut Document<'a>| -> Result<()> {
-            let tree = Tree::parse(doc.text).map_err(|e| {
-                let location = Location {
-                    file: file.to_string(),
-                    document: doc.index + 1,
-                    template: doc.source.map(str::to_string),
-                    object: None,
-                    line: doc.first_line + e.line - 1,
-                    column: e.column,
-                };
-                Error::input(
-                    location,
-                    format!("invalid YAML: {}", e.message),
-                    Some(
-                        "fix the template that produced this document; nothing was written"
-                            .to_string(),
-                    ),
-                )
-            })?;
-            doc.objects = objects_of(&tree, default_namespace).into_boxed_slice();
-            if keep == Trees::All || !doc.objects.is_empty() {
-                doc.tree = Some(Box::new(tree));
-            }
-            Ok(())
-        };
         if docs.len() >= PARALLEL_THRESHOLD {
             // The first failing document, in stream order, is the error.
             let failed: Mutex<Option<(usize, Error)>> = Mutex::new(None);
@@ -163,7 +138,7 @@ impl<'a> Stream<'a> {
                 .zip(&has_content)
                 .filter(|(_, content)| **content)
                 .for_each(|(doc, _)| {
-                    if let Err(e) = parse(doc) {
+                    if let Err(e) = parse_document(doc, file, default_namespace, keep) {
                         let mut slot = failed.lock().unwrap_or_else(|p| p.into_inner());
                         if slot.as_ref().is_none_or(|(at, _)| doc.index < *at) {
                             *slot = Some((doc.index, e));
@@ -179,7 +154,7 @@ impl<'a> Stream<'a> {
                 .zip(&has_content)
                 .filter(|(_, content)| **content)
             {
-                parse(doc)?;
+                parse_document(doc, file, default_namespace, keep)?;
             }
         }
         Ok(Stream {
@@ -248,6 +223,35 @@ impl<'a> Stream<'a> {
             column: n.col + 1,
         }
     }
+}
+
+/// Strictly parses one document with content and finds its objects.
+fn parse_document<'a>(
+    doc: &mut Document<'a>,
+    file: &str,
+    default_namespace: &'a str,
+    keep: Trees,
+) -> Result<()> {
+    let tree = Tree::parse(doc.text).map_err(|e| {
+        let location = Location {
+            file: file.to_string(),
+            document: doc.index + 1,
+            template: doc.source.map(str::to_string),
+            object: None,
+            line: doc.first_line + e.line - 1,
+            column: e.column,
+        };
+        Error::input(
+            location,
+            format!("invalid YAML: {}", e.message),
+            Some("fix the template that produced this document; nothing was written".to_string()),
+        )
+    })?;
+    doc.objects = objects_of(&tree, default_namespace).into_boxed_slice();
+    if keep == Trees::All || !doc.objects.is_empty() {
+        doc.tree = Some(Box::new(tree));
+    }
+    Ok(())
 }
 
 /// The template a document came from: Helm 3's `# Source:` line, or Helm 4's

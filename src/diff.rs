@@ -181,7 +181,7 @@ pub fn mask_secrets<'t>(text: &'t str, namespace: &str) -> Cow<'t, str> {
             continue;
         };
         // Offsets of this document's tree are relative to its own text.
-        let base = doc.chunk.range.start;
+        let base = parsed.range(doc).start;
         for object in doc.objects.iter().filter(|o| o.kind == "Secret") {
             for field in ["data", "stringData"] {
                 let Some(map) = tree.get(object.node, field) else {

@@ -1,28 +1,33 @@
 //! A parsed manifest stream: documents with their span trees and the Kubernetes
 //! objects they hold (`kind: List` items count as objects of their own).
 
+use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use crate::error::{Error, Location, Result};
 use crate::presets::HELM4_FILENAME_ANNOTATION;
-use crate::stream::{self, Chunk};
+use crate::stream;
 use crate::yaml::{NodeId, Tree};
 
-/// A Kubernetes object inside a document.
+/// A Kubernetes object inside a document. Its strings borrow from the input (or from
+/// the configured default namespace): a stream of many small documents must not pay
+/// four allocations per object. Only a value the parser rewrote (an escape sequence in
+/// a quoted scalar, a folded line) is copied.
 #[derive(Debug, Clone)]
-pub struct Object {
+pub struct Object<'a> {
     /// The object's mapping node.
     pub node: NodeId,
-    pub kind: String,
-    pub api_version: String,
-    pub name: String,
+    pub kind: Cow<'a, str>,
+    pub api_version: Cow<'a, str>,
+    pub name: Cow<'a, str>,
     /// `metadata.namespace`, or the configured default.
-    pub namespace: String,
+    pub namespace: Cow<'a, str>,
 }
 
-impl Object {
+impl Object<'_> {
     /// `Kind namespace/name`, as messages show it.
     pub fn label(&self) -> String {
         format!("{} {}/{}", self.kind, self.namespace, self.name)
@@ -34,16 +39,24 @@ impl Object {
     }
 }
 
+/// One document of the stream. Kept small (72 bytes besides its tree and objects): a
+/// stream of 100,000 one-line documents holds 100,000 of them (SPEC §9: peak memory at
+/// most 3 × input + 16 MB).
 #[derive(Debug)]
 pub struct Document<'a> {
     /// 0-based position in the stream.
     pub index: usize,
-    pub chunk: Chunk,
-    /// The document's bytes, separator and leading comments included.
+    /// 1-based line of the document's first byte in the whole input.
+    pub first_line: usize,
+    /// The document's bytes, separator and leading comments included (a slice of the
+    /// stream's input: [`Stream::range`] gives its position).
     pub text: &'a str,
-    /// `None` when the document holds no YAML node (separators and comments only).
-    pub tree: Option<Tree<'a>>,
-    pub objects: Vec<Object>,
+    /// The path of a `# Source: <path>` comment before the content, if any.
+    pub source: Option<&'a str>,
+    /// `None` when the document holds no YAML node (separators and comments only), or
+    /// holds no object in a stream parsed with [`Trees::OfObjects`].
+    pub tree: Option<Box<Tree<'a>>>,
+    pub objects: Box<[Object<'a>]>,
 }
 
 #[derive(Debug)]
@@ -52,6 +65,19 @@ pub struct Stream<'a> {
     /// The file name shown in messages (`<stdin>` for standard input).
     pub file: String,
     pub docs: Vec<Document<'a>>,
+    /// Whether no document holds a YAML node.
+    pub(crate) empty: bool,
+}
+
+/// Which documents keep their tree after the strict parse (every document is parsed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trees {
+    /// Every document with content (check, diff and anything that reads YAML details
+    /// outside objects, such as repeated keys or a Helm 4 annotation without `kind`).
+    All,
+    /// Only documents that hold objects, the only ones render reads or edits: a stream
+    /// of many small documents without `kind` then keeps no tree for them.
+    OfObjects,
 }
 
 /// Below this many documents, parsing in parallel costs more than it saves.
@@ -79,96 +105,82 @@ pub fn decode<'a>(input: &'a [u8], file: &str) -> Result<&'a str> {
 
 impl<'a> Stream<'a> {
     /// Splits and strictly parses every document.
-    pub fn parse(input: &'a str, file: &str, default_namespace: &str) -> Result<Stream<'a>> {
-        let chunks = stream::split(input);
-        let build = |(index, chunk): (usize, Chunk)| -> Result<Document<'a>> {
-            let text = &input[chunk.range.clone()];
-            let tree = if chunk.has_content {
-                let tree = Tree::parse(text).map_err(|e| {
-                    let location = Location {
-                        file: file.to_string(),
-                        document: index + 1,
-                        template: chunk.source.clone().map(|r| input[r].to_string()),
-                        object: None,
-                        line: chunk.first_line + e.line - 1,
-                        column: e.column,
-                    };
-                    Error::input(
-                        location,
-                        format!("invalid YAML: {}", e.message),
-                        Some(
-                            "fix the template that produced this document; nothing was written"
-                                .to_string(),
-                        ),
-                    )
-                })?;
-                Some(tree)
-            } else {
-                None
-            };
-            let objects = tree
-                .as_ref()
-                .map(|t| objects_of(t, default_namespace))
-                .unwrap_or_default();
-            Ok(Document {
-                index,
-                chunk,
-                text,
-                tree,
-                objects,
-            })
-        };
-        let docs: Vec<Document<'a>> = if chunks.len() >= PARALLEL_THRESHOLD {
-            // Collect in place (an indexed collect writes each document into its slot of
-            // one exact-size vector; collecting `Result`s would gather lists of vectors and
-            // copy them). The first failing document, in stream order, is the error.
+    pub fn parse(input: &'a str, file: &str, default_namespace: &'a str) -> Result<Stream<'a>> {
+        Self::parse_keeping(input, file, default_namespace, Trees::All)
+    }
+
+    /// Splits and strictly parses every document, keeping the trees `keep` names.
+    pub fn parse_keeping(
+        input: &'a str,
+        file: &str,
+        default_namespace: &'a str,
+        keep: Trees,
+    ) -> Result<Stream<'a>> {
+        // The documents are recorded as the splitter finds them (no list of chunks
+        // besides them), then parsed in place.
+        let mut docs = Vec::new();
+        let mut has_content = Vec::new();
+        stream::for_each_chunk(input, |chunk| {
+            has_content.push(chunk.has_content);
+            docs.push(Document {
+                index: docs.len(),
+                first_line: chunk.first_line,
+                text: &input[chunk.range],
+                source: chunk.source.map(|r| &input[r]),
+                tree: None,
+                objects: Box::default(),
+            });
+        });
+        if docs.len() >= PARALLEL_THRESHOLD {
+            // The first failing document, in stream order, is the error.
             let failed: Mutex<Option<(usize, Error)>> = Mutex::new(None);
-            let mut docs = Vec::with_capacity(chunks.len());
-            chunks
-                .into_par_iter()
-                .enumerate()
-                .map(|(index, chunk)| {
-                    let placeholder = Document {
-                        index,
-                        chunk: chunk.clone(),
-                        text: "",
-                        tree: None,
-                        objects: Vec::new(),
-                    };
-                    build((index, chunk)).unwrap_or_else(|e| {
+            docs.par_iter_mut()
+                .zip(&has_content)
+                .filter(|(_, content)| **content)
+                .for_each(|(doc, _)| {
+                    if let Err(e) = parse_document(doc, file, default_namespace, keep) {
                         let mut slot = failed.lock().unwrap_or_else(|p| p.into_inner());
-                        if slot.as_ref().is_none_or(|(at, _)| index < *at) {
-                            *slot = Some((index, e));
+                        if slot.as_ref().is_none_or(|(at, _)| doc.index < *at) {
+                            *slot = Some((doc.index, e));
                         }
-                        placeholder
-                    })
-                })
-                .collect_into_vec(&mut docs);
+                    }
+                });
             if let Some((_, e)) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
                 return Err(e);
             }
-            docs
         } else {
-            chunks
-                .into_iter()
-                .enumerate()
-                .map(build)
-                .collect::<Result<_>>()?
-        };
+            for (doc, _) in docs
+                .iter_mut()
+                .zip(&has_content)
+                .filter(|(_, content)| **content)
+            {
+                parse_document(doc, file, default_namespace, keep)?;
+            }
+        }
         Ok(Stream {
             input,
             file: file.to_string(),
             docs,
+            empty: !has_content.contains(&true),
         })
+    }
+
+    /// A document's byte range in the input.
+    pub fn range(&self, doc: &Document) -> Range<usize> {
+        let start = (doc.text.as_ptr() as usize)
+            .checked_sub(self.input.as_ptr() as usize)
+            .filter(|start| start + doc.text.len() <= self.input.len())
+            .expect("a document of this stream");
+        start..start + doc.text.len()
     }
 
     /// Whether the stream holds no YAML node at all.
     pub fn is_empty(&self) -> bool {
-        self.docs.iter().all(|d| d.tree.is_none())
+        self.empty
     }
 
     /// Every object with its document.
-    pub fn objects(&self) -> impl Iterator<Item = (&Document<'a>, &Object)> {
+    pub fn objects(&self) -> impl Iterator<Item = (&Document<'a>, &Object<'a>)> {
         self.docs
             .iter()
             .flat_map(|d| d.objects.iter().map(move |o| (d, o)))
@@ -178,7 +190,7 @@ impl<'a> Stream<'a> {
     pub fn of_kind<'s>(
         &'s self,
         kind: &'s str,
-    ) -> impl Iterator<Item = (&'s Document<'a>, &'s Object)> {
+    ) -> impl Iterator<Item = (&'s Document<'a>, &'s Object<'a>)> {
         self.objects().filter(move |(_, o)| o.kind == kind)
     }
 
@@ -190,7 +202,7 @@ impl<'a> Stream<'a> {
             document: doc.index + 1,
             template: template_of(doc, object),
             object: object.map(Object::label),
-            line: doc.chunk.first_line + line - 1,
+            line: doc.first_line + line - 1,
             column,
         }
     }
@@ -207,18 +219,46 @@ impl<'a> Stream<'a> {
             document: doc.index + 1,
             template: template_of(doc, object),
             object: object.map(Object::label),
-            line: doc.chunk.first_line + n.line - 1,
+            line: doc.first_line + n.line - 1,
             column: n.col + 1,
         }
     }
 }
 
+/// Strictly parses one document with content and finds its objects.
+fn parse_document<'a>(
+    doc: &mut Document<'a>,
+    file: &str,
+    default_namespace: &'a str,
+    keep: Trees,
+) -> Result<()> {
+    let tree = Tree::parse(doc.text).map_err(|e| {
+        let location = Location {
+            file: file.to_string(),
+            document: doc.index + 1,
+            template: doc.source.map(str::to_string),
+            object: None,
+            line: doc.first_line + e.line - 1,
+            column: e.column,
+        };
+        Error::input(
+            location,
+            format!("invalid YAML: {}", e.message),
+            Some("fix the template that produced this document; nothing was written".to_string()),
+        )
+    })?;
+    doc.objects = objects_of(&tree, default_namespace).into_boxed_slice();
+    if keep == Trees::All || !doc.objects.is_empty() {
+        doc.tree = Some(Box::new(tree));
+    }
+    Ok(())
+}
+
 /// The template a document came from: Helm 3's `# Source:` line, or Helm 4's
 /// filename annotation.
 pub fn template_of(doc: &Document, object: Option<&Object>) -> Option<String> {
-    if let Some(range) = &doc.chunk.source {
-        let start = range.start - doc.chunk.range.start;
-        return Some(doc.text[start..start + range.len()].to_string());
+    if let Some(source) = doc.source {
+        return Some(source.to_string());
     }
     let tree = doc.tree.as_ref()?;
     let node = object.map(|o| o.node).or(tree.root)?;
@@ -229,31 +269,42 @@ pub fn template_of(doc: &Document, object: Option<&Object>) -> Option<String> {
     .map(str::to_string)
 }
 
-fn object_at(tree: &Tree, node: NodeId, default_namespace: &str) -> Option<Object> {
+/// A scalar value of `tree` as a slice of the input when it is one (nearly always: the
+/// tree keeps only rewritten values apart), otherwise a copy.
+fn value_in<'a>(tree: &Tree<'a>, value: &str) -> Cow<'a, str> {
+    let src: &'a str = tree.src;
+    let offset = (value.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+    match src.get(offset..offset.saturating_add(value.len())) {
+        Some(s) if std::ptr::eq(s, value) => Cow::Borrowed(s),
+        _ if value.is_empty() => Cow::Borrowed(""),
+        _ => Cow::Owned(value.to_owned()),
+    }
+}
+
+fn object_at<'a>(tree: &Tree<'a>, node: NodeId, default_namespace: &'a str) -> Option<Object<'a>> {
     if !tree.is_map(node) {
         return None;
     }
-    let kind = tree.str_at(node, &["kind"])?.to_string();
+    let kind = value_in(tree, tree.str_at(node, &["kind"])?);
     Some(Object {
         node,
-        api_version: tree
-            .str_at(node, &["apiVersion"])
-            .unwrap_or_default()
-            .to_string(),
-        name: tree
-            .str_at(node, &["metadata", "name"])
-            .unwrap_or_default()
-            .to_string(),
-        namespace: tree
+        api_version: value_in(tree, tree.str_at(node, &["apiVersion"]).unwrap_or_default()),
+        name: value_in(
+            tree,
+            tree.str_at(node, &["metadata", "name"]).unwrap_or_default(),
+        ),
+        namespace: match tree
             .str_at(node, &["metadata", "namespace"])
             .filter(|ns| !ns.is_empty())
-            .unwrap_or(default_namespace)
-            .to_string(),
+        {
+            Some(ns) => value_in(tree, ns),
+            None => Cow::Borrowed(default_namespace),
+        },
         kind,
     })
 }
 
-fn objects_of(tree: &Tree, default_namespace: &str) -> Vec<Object> {
+fn objects_of<'a>(tree: &Tree<'a>, default_namespace: &'a str) -> Vec<Object<'a>> {
     let Some(root) = tree.root else {
         return Vec::new();
     };
@@ -269,4 +320,65 @@ fn objects_of(tree: &Tree, default_namespace: &str) -> Vec<Object> {
             .collect();
     }
     vec![object]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_strings_borrow_from_the_input_unless_rewritten() {
+        let input = "apiVersion: 'v1'\nkind: Service\nmetadata:\n  name: \"sp\\x61ces\"\n";
+        let stream = Stream::parse(input, "<test>", "default-ns").expect("parses");
+        let o = &stream.docs[0].objects[0];
+        assert!(matches!(o.kind, Cow::Borrowed("Service")));
+        assert!(matches!(o.api_version, Cow::Borrowed("v1")));
+        assert!(matches!(o.namespace, Cow::Borrowed("default-ns")));
+        assert!(matches!(&o.name, Cow::Owned(n) if n == "spaces"));
+        assert_eq!(o.label(), "Service default-ns/spaces");
+    }
+
+    #[test]
+    fn render_keeps_the_trees_of_documents_with_objects_only() {
+        let input = "kind: ConfigMap\n---\na: 1\n---\n# only a comment\n";
+        let trees = |s: &Stream| s.docs.iter().map(|d| d.tree.is_some()).collect::<Vec<_>>();
+        let all = Stream::parse(input, "<test>", "ns").expect("parses");
+        assert_eq!(trees(&all), [true, true, false]);
+        let some = Stream::parse_keeping(input, "<test>", "ns", Trees::OfObjects).expect("parses");
+        assert_eq!(trees(&some), [true, false, false]);
+        let without_objects = "a: 1\n";
+        let some = Stream::parse_keeping(without_objects, "<test>", "ns", Trees::OfObjects)
+            .expect("parses");
+        assert!(!some.is_empty(), "a document without objects is still YAML");
+        // Every document is still strictly parsed.
+        let broken = "a: 1\n---\nb: [\n";
+        assert!(Stream::parse_keeping(broken, "<test>", "ns", Trees::OfObjects).is_err());
+    }
+
+    #[test]
+    fn the_first_broken_document_is_the_error_when_parsing_in_parallel() {
+        let docs: String = (0..PARALLEL_THRESHOLD * 2)
+            .map(|i| match i {
+                100 | 300 => "---\nb: [\n".to_string(),
+                _ => format!("---\na: {i}\n"),
+            })
+            .collect();
+        match Stream::parse(&docs, "<test>", "ns") {
+            Err(Error::Input { location, .. }) => {
+                assert_eq!((location.document, location.line), (101, 202));
+            }
+            other => panic!("expected an input error, got {other:?}"),
+        }
+    }
+
+    /// A stream of many small documents pays these per document and per object
+    /// (docs/performance.md, "Memory"): a field added here costs 100,000 documents
+    /// that much each.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn per_document_records_stay_small() {
+        let (document, object) = (size_of::<Document>(), size_of::<Object>());
+        assert!(document <= 72, "Document is {document} bytes");
+        assert!(object <= 104, "Object is {object} bytes");
+    }
 }

@@ -1,9 +1,11 @@
 //! The post-renderer: parse the stream, let each transform plan its splices, and
 //! assemble the output. All or nothing: any error and no output at all.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::config::Config;
 use crate::error::{Error, Location, Result};
-use crate::manifest::{Document, Object, Stream};
+use crate::manifest::{Document, Object, Stream, Trees};
 use crate::transform;
 use crate::yaml::write::{Unsupported, Writer};
 
@@ -48,12 +50,14 @@ pub struct Rendered {
     pub report: Report,
 }
 
-/// The splices and added documents planned for a stream.
+/// The splices and added documents planned for a stream, by document index. Only the
+/// few documents render touches have an entry: a stream of 100,000 small documents
+/// must not pay for a writer slot each.
 pub struct Plan<'s, 'a> {
     pub stream: &'s Stream<'a>,
     pub config: &'s Config,
-    writers: Vec<Option<Writer<'s, 'a>>>,
-    added: Vec<Vec<String>>,
+    writers: BTreeMap<usize, Writer<'s, 'a>>,
+    added: BTreeMap<usize, Vec<String>>,
     pub report: Report,
 }
 
@@ -62,8 +66,8 @@ impl<'s, 'a> Plan<'s, 'a> {
         Plan {
             stream,
             config,
-            writers: stream.docs.iter().map(|_| None).collect(),
-            added: stream.docs.iter().map(|_| Vec::new()).collect(),
+            writers: BTreeMap::new(),
+            added: BTreeMap::new(),
             report: Report::default(),
         }
     }
@@ -71,12 +75,14 @@ impl<'s, 'a> Plan<'s, 'a> {
     /// The writer for a document (created on first use).
     pub fn writer(&mut self, doc: &'s Document<'a>) -> &mut Writer<'s, 'a> {
         let tree = doc.tree.as_ref().expect("only parsed documents are edited");
-        self.writers[doc.index].get_or_insert_with(|| Writer::new(tree))
+        self.writers
+            .entry(doc.index)
+            .or_insert_with(|| Writer::new(tree))
     }
 
     /// Adds a whole document right after `doc`.
     pub fn add_after(&mut self, doc: &Document, text: String) {
-        self.added[doc.index].push(text);
+        self.added.entry(doc.index).or_default().push(text);
     }
 
     pub fn change(&mut self, object: &Object, notes: Vec<String>) {
@@ -105,14 +111,18 @@ impl<'s, 'a> Plan<'s, 'a> {
     }
 
     /// Applies the plan: the edited text of each changed document, and what goes after it.
-    fn into_parts(self) -> Result<(Vec<Part>, Report)> {
+    fn into_parts(mut self) -> Result<(Vec<Part>, Report)> {
         let mut parts = Vec::new();
-        for (doc, (writer, added)) in self
-            .stream
-            .docs
-            .iter()
-            .zip(self.writers.into_iter().zip(self.added))
-        {
+        let touched: BTreeSet<usize> = self
+            .writers
+            .keys()
+            .chain(self.added.keys())
+            .copied()
+            .collect();
+        for index in touched {
+            let doc = &self.stream.docs[index];
+            let writer = self.writers.remove(&index);
+            let added = self.added.remove(&index).unwrap_or_default();
             let text = match writer {
                 Some(w) if !w.edits.is_empty() => Some(w.edits.apply(doc.text).map_err(|e| {
                     Error::input(
@@ -125,7 +135,7 @@ impl<'s, 'a> Plan<'s, 'a> {
             };
             if text.is_some() || !added.is_empty() {
                 parts.push(Part {
-                    range: doc.chunk.range.clone(),
+                    range: self.stream.range(doc),
                     text,
                     added,
                     newline: if doc.text.contains("\r\n") {
@@ -180,7 +190,8 @@ fn assemble(input: &str, parts: &[Part]) -> String {
 /// Renders a stream with the given options.
 pub fn render(input: &[u8], file: &str, config: &Config) -> Result<Rendered> {
     let text = crate::manifest::decode(input, file)?;
-    let stream = Stream::parse(text, file, &config.namespace)?;
+    // Render reads and edits objects only: other documents keep no tree.
+    let stream = Stream::parse_keeping(text, file, &config.namespace, Trees::OfObjects)?;
     if stream.is_empty() {
         return Ok(no_resources());
     }

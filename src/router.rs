@@ -15,7 +15,7 @@ pub type LabelSet = BTreeSet<(String, String)>;
 pub fn target_services<'s, 'a>(
     stream: &'s Stream<'a>,
     config: &Config,
-) -> Vec<(&'s Document<'a>, &'s Object)> {
+) -> Vec<(&'s Document<'a>, &'s Object<'a>)> {
     stream
         .of_kind("Service")
         .filter(|(_, o)| o.api_version.is_empty() || o.api_version == "v1")
@@ -89,7 +89,7 @@ pub fn selectors(services: &[(&Document, &Object)]) -> Vec<(String, LabelSet)> {
                 .as_ref()
                 .and_then(|tree| label_set(tree, tree.path(svc.node, &["spec", "selector"])?))
                 .unwrap_or_default();
-            (svc.namespace.clone(), selector)
+            (svc.namespace.to_string(), selector)
         })
         .collect()
 }

@@ -60,8 +60,15 @@ fn classify(line: &[u8]) -> Line {
 
 /// Splits `input` into chunks whose ranges are contiguous and cover it whole.
 pub fn split(input: &str) -> Vec<Chunk> {
-    let bytes = input.as_bytes();
     let mut chunks = Vec::new();
+    for_each_chunk(input, |chunk| chunks.push(chunk));
+    chunks
+}
+
+/// Hands the chunks of [`split`] to `f` one by one, in order, without collecting them.
+pub fn for_each_chunk(input: &str, mut f: impl FnMut(Chunk)) {
+    let bytes = input.as_bytes();
+    let mut found = false;
     let mut current = Chunk {
         range: 0..0,
         first_line: 1,
@@ -79,7 +86,8 @@ pub fn split(input: &str) -> Vec<Chunk> {
             Line::Start { content_after } => {
                 if current.has_content || has_marker {
                     current.range.end = pos;
-                    chunks.push(std::mem::replace(
+                    found = true;
+                    f(std::mem::replace(
                         &mut current,
                         Chunk {
                             range: pos..pos,
@@ -94,7 +102,8 @@ pub fn split(input: &str) -> Vec<Chunk> {
             }
             Line::End => {
                 current.range.end = end;
-                chunks.push(std::mem::replace(
+                found = true;
+                f(std::mem::replace(
                     &mut current,
                     Chunk {
                         range: end..end,
@@ -118,10 +127,9 @@ pub fn split(input: &str) -> Vec<Chunk> {
         line_no += 1;
     }
     current.range.end = bytes.len();
-    if !current.range.is_empty() || chunks.is_empty() {
-        chunks.push(current);
+    if !current.range.is_empty() || !found {
+        f(current);
     }
-    chunks
 }
 
 /// The path range of a `# Source: path` line.

@@ -237,6 +237,16 @@ fn scalar_and_list_documents_pass_through() {
 }
 
 #[test]
+fn documents_without_objects_alone_pass_through() {
+    // Render keeps no tree for a document without `kind`; the stream still holds YAML,
+    // so it comes back as it was, not as the no-resources comment.
+    let input = "a: 1\n---\nb: [1, 2]\n";
+    let out = render(input);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.text(), input);
+}
+
+#[test]
 fn yaml_and_tag_directives_pass_through() {
     let head = "%YAML 1.2\n%TAG !e! tag:example.com,2000:\n---\n";
     let other = "...\n%YAML 1.2\n%TAG !e! tag:example.com,2000:\n---\nkind: Thing\nvalue: !e!x 1\n";

@@ -163,7 +163,7 @@ fn gateway_classes(ctx: &mut Ctx, used: &[String]) {
     let classes: Vec<_> = ctx
         .stream
         .of_kind("GatewayClass")
-        .filter(|(_, o)| o.group() == GROUP && used.contains(&o.name))
+        .filter(|(_, o)| o.group() == GROUP && used.iter().any(|u| *u == o.name))
         .collect();
     for (doc, object) in classes {
         let tree = doc.tree.as_ref().expect("objects live in parsed documents");

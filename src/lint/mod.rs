@@ -66,9 +66,9 @@ impl Finding {
             file: location.file,
             document: location.document,
             template: location.template,
-            kind: object.map(|o| o.kind.clone()),
-            namespace: object.map(|o| o.namespace.clone()),
-            object: object.map(|o| o.name.clone()),
+            kind: object.map(|o| o.kind.to_string()),
+            namespace: object.map(|o| o.namespace.to_string()),
+            object: object.map(|o| o.name.to_string()),
             line: location.line,
             column: location.column,
             fix: rule.fix.to_string(),
@@ -249,7 +249,7 @@ fn push_input_error(report: &mut Report, levels: &Levels, err: &Error) {
 fn parse_each<'a>(
     text: &'a str,
     file: &str,
-    namespace: &str,
+    namespace: &'a str,
     levels: &Levels,
     report: &mut Report,
 ) -> Stream<'a> {
@@ -259,7 +259,7 @@ fn parse_each<'a>(
         let (tree, objects) = match Stream::parse(doc_text, file, namespace) {
             Ok(mut one) => match one.docs.pop() {
                 Some(doc) if one.docs.is_empty() => (doc.tree, doc.objects),
-                _ => (None, Vec::new()),
+                _ => (None, Box::default()),
             },
             Err(err) => {
                 let err = match err {
@@ -280,13 +280,14 @@ fn parse_each<'a>(
                     other => other,
                 };
                 push_input_error(report, levels, &err);
-                (None, Vec::new())
+                (None, Box::default())
             }
         };
         docs.push(Document {
             index,
-            chunk,
+            first_line: chunk.first_line,
             text: doc_text,
+            source: chunk.source.map(|r| &text[r]),
             tree,
             objects,
         });
@@ -294,6 +295,7 @@ fn parse_each<'a>(
     Stream {
         input: text,
         file: file.to_string(),
+        empty: docs.iter().all(|d| d.tree.is_none()),
         docs,
     }
 }
@@ -331,7 +333,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
     }
 
     /// Services named by `--service` (core `v1` Services only).
-    pub fn targets(&self) -> Vec<(&'s Document<'a>, &'s Object)> {
+    pub fn targets(&self) -> Vec<(&'s Document<'a>, &'s Object<'a>)> {
         crate::router::target_services(self.stream, self.config)
     }
 

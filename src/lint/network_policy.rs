@@ -17,7 +17,7 @@ type Labels = BTreeSet<(String, String)>;
 
 struct Policy<'s, 'a> {
     doc: &'s Document<'a>,
-    object: &'s Object,
+    object: &'s Object<'a>,
     /// Indexes (in `Ctx::targets`) of the target Services whose pods it selects.
     targets: Vec<usize>,
 }
@@ -300,8 +300,8 @@ fn cilium(ctx: &mut Ctx, policies: &[Policy]) {
         if o.group() != "cilium.io" {
             continue;
         }
-        let scope = match o.kind.as_str() {
-            "CiliumNetworkPolicy" => Some(o.namespace.clone()),
+        let scope = match &*o.kind {
+            "CiliumNetworkPolicy" => Some(o.namespace.to_string()),
             "CiliumClusterwideNetworkPolicy" => None,
             _ => continue,
         };

@@ -26,7 +26,7 @@ pub(super) fn check(ctx: &mut Ctx) {
         }
         for dup in &tree.duplicates {
             let first = tree.node(dup.first);
-            let line = doc.chunk.first_line + first.line - 1;
+            let line = doc.first_line + first.line - 1;
             let object = object_at(doc, tree, dup.again);
             ctx.report(
                 "SE502",
@@ -43,7 +43,7 @@ pub(super) fn check(ctx: &mut Ctx) {
 }
 
 /// The object whose mapping holds `node` (a `kind: List` document holds several).
-fn object_at<'d>(doc: &'d Document, tree: &Tree, node: NodeId) -> Option<&'d Object> {
+fn object_at<'d, 'a>(doc: &'d Document<'a>, tree: &Tree, node: NodeId) -> Option<&'d Object<'a>> {
     let at = tree.node(node).start;
     doc.objects.iter().find(|o| {
         let n = tree.node(o.node);

@@ -56,7 +56,7 @@ pub fn apply(plan: &mut Plan) -> Result<()> {
     let gateway_namespace = stream
         .of_kind("Gateway")
         .find(|(_, o)| o.group() == GATEWAY_GROUP && o.name == config.gateway)
-        .map_or(config.namespace.clone(), |(_, o)| o.namespace.clone());
+        .map_or(config.namespace.clone(), |(_, o)| o.namespace.to_string());
     let mut peers = Vec::new();
     for controller in &config.controllers {
         if controller.is_cilium() {
@@ -254,7 +254,7 @@ fn add_cilium_policy(
         .path(policy.node, &["spec", "podSelector", "matchLabels"])
         .and_then(|m| string_labels(tree, m))?;
     let name = format!("{}-cilium-ingress", policy.name);
-    let text = cilium_policy_text(plan, doc, policy, &name, &selector, ports);
+    let text = cilium_policy_text(doc, policy, &name, &selector, ports);
 
     // Idempotence: the document render added last time follows the policy already.
     let next = plan.stream.docs.get(doc.index + 1);
@@ -280,7 +280,6 @@ fn add_cilium_policy(
 }
 
 fn cilium_policy_text(
-    plan: &Plan,
     doc: &Document,
     policy: &Object,
     name: &str,
@@ -298,8 +297,8 @@ fn cilium_policy_text(
         ports.push((ROUTER_PORT.0.to_string(), ROUTER_PORT.1.to_string()));
     }
     let mut out = String::from("---\n");
-    if let Some(source) = &doc.chunk.source {
-        let _ = writeln!(out, "# Source: {}", &plan.stream.input[source.clone()]);
+    if let Some(source) = doc.source {
+        let _ = writeln!(out, "# Source: {source}");
     }
     out.push_str("apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n");
     let _ = writeln!(out, "  name: {}", quote(name));
@@ -346,7 +345,7 @@ fn cilium_policy_text(
 mod tests {
     use super::*;
 
-    fn policy(tree: &Tree) -> Object {
+    fn policy(tree: &Tree) -> Object<'static> {
         Object {
             node: tree.root.expect("a document"),
             kind: "NetworkPolicy".into(),

@@ -125,10 +125,7 @@ pub fn verify(input: &[u8], rendered: &Rendered, config: &Config) -> Result<(), 
                 .docs
                 .get(j)
                 .ok_or("output documents out of step")?;
-            let added = doc
-                .objects
-                .iter()
-                .any(|o| ADDED_KINDS.contains(&o.kind.as_str()));
+            let added = doc.objects.iter().any(|o| ADDED_KINDS.contains(&&*o.kind));
             if !added {
                 break;
             }

@@ -12,7 +12,7 @@ use similar::TextDiff;
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::manifest::{self, Object, Stream};
+use crate::manifest::{self, Object, Stream, Trees};
 use crate::render::{self, Report};
 use crate::stream;
 use crate::yaml::Edits;
@@ -34,7 +34,9 @@ pub struct Diffed {
 /// `color` adds ANSI colours (the caller decides: a terminal, and no `NO_COLOR`).
 pub fn diff(input: &[u8], file: &str, config: &Config, color: bool) -> Result<Diffed> {
     let text = manifest::decode(input, file)?;
-    let stream = Stream::parse(text, file, &config.namespace)?;
+    // Render reads the trees of documents with objects only; the diff itself compares
+    // document texts.
+    let stream = Stream::parse_keeping(text, file, &config.namespace, Trees::OfObjects)?;
     let rendered = render::render_stream(&stream, config)?;
     let mut diffed = Diffed {
         text: String::new(),

@@ -78,6 +78,9 @@ pub enum Trees {
     /// Only documents that hold objects, the only ones render reads or edits: a stream
     /// of many small documents without `kind` then keeps no tree for them.
     OfObjects,
+    /// Documents that hold objects or repeated keys: what `check` reads (its YAML rule
+    /// reports repeated keys in any document).
+    OfObjectsAndRepeatedKeys,
 }
 
 /// Below this many documents, parsing in parallel costs more than it saves.
@@ -248,7 +251,12 @@ fn parse_document<'a>(
         )
     })?;
     doc.objects = objects_of(&tree, default_namespace).into_boxed_slice();
-    if keep == Trees::All || !doc.objects.is_empty() {
+    let kept = match keep {
+        Trees::All => true,
+        Trees::OfObjects => !doc.objects.is_empty(),
+        Trees::OfObjectsAndRepeatedKeys => !doc.objects.is_empty() || !tree.duplicates.is_empty(),
+    };
+    if kept {
         doc.tree = Some(Box::new(tree));
     }
     Ok(())
@@ -353,6 +361,15 @@ mod tests {
         // Every document is still strictly parsed.
         let broken = "a: 1\n---\nb: [\n";
         assert!(Stream::parse_keeping(broken, "<test>", "ns", Trees::OfObjects).is_err());
+    }
+
+    #[test]
+    fn check_also_keeps_the_trees_of_documents_with_repeated_keys() {
+        let input = "kind: ConfigMap\n---\na: 1\n---\na: 1\na: 2\n";
+        let lint = Stream::parse_keeping(input, "<test>", "ns", Trees::OfObjectsAndRepeatedKeys)
+            .expect("parses");
+        let trees: Vec<bool> = lint.docs.iter().map(|d| d.tree.is_some()).collect();
+        assert_eq!(trees, [true, false, true]);
     }
 
     #[test]

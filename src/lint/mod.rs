@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::cli::Mode;
 use crate::config::{Config, Level};
 use crate::error::{Error, Location, Result};
-use crate::manifest::{self, Document, Object, Stream};
+use crate::manifest::{self, Document, Object, Stream, Trees};
 use crate::stream;
 use crate::yaml::NodeId;
 
@@ -154,7 +154,7 @@ pub fn check(input: &[u8], file: &str, config: &Config, levels: &Levels) -> Repo
             return report;
         }
     };
-    let stream = match Stream::parse(text, file, &config.namespace) {
+    let stream = match Stream::parse_keeping(text, file, &config.namespace, LINT_TREES) {
         Ok(stream) => stream,
         Err(_) => {
             // Parse the documents one by one: report every broken document and
@@ -243,6 +243,9 @@ fn push_input_error(report: &mut Report, levels: &Levels, err: &Error) {
         .push(Finding::new(rule, level, message, location, None));
 }
 
+/// The trees the rules read: documents without objects matter only for repeated keys.
+const LINT_TREES: Trees = Trees::OfObjectsAndRepeatedKeys;
+
 /// Parses each document on its own; broken ones become SE503 findings and hold no
 /// objects. Each document is parsed from its own text, so node ids and objects are
 /// the same as in a whole-stream parse.
@@ -254,13 +257,18 @@ fn parse_each<'a>(
     report: &mut Report,
 ) -> Stream<'a> {
     let mut docs = Vec::new();
+    // Whether some document parsed and holds a YAML node (its tree may not be kept).
+    let mut content = false;
     for (index, chunk) in stream::split(text).into_iter().enumerate() {
         let doc_text = &text[chunk.range.clone()];
-        let (tree, objects) = match Stream::parse(doc_text, file, namespace) {
-            Ok(mut one) => match one.docs.pop() {
-                Some(doc) if one.docs.is_empty() => (doc.tree, doc.objects),
-                _ => (None, Box::default()),
-            },
+        let (tree, objects) = match Stream::parse_keeping(doc_text, file, namespace, LINT_TREES) {
+            Ok(mut one) => {
+                content |= !one.empty;
+                match one.docs.pop() {
+                    Some(doc) if one.docs.is_empty() => (doc.tree, doc.objects),
+                    _ => (None, Box::default()),
+                }
+            }
             Err(err) => {
                 let err = match err {
                     Error::Input {
@@ -295,7 +303,7 @@ fn parse_each<'a>(
     Stream {
         input: text,
         file: file.to_string(),
-        empty: docs.iter().all(|d| d.tree.is_none()),
+        empty: !content,
         docs,
     }
 }

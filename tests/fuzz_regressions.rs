@@ -5,7 +5,8 @@
 //! - `render_bytes/`: raw input, rendered with `--cloud aws --controller traefik`;
 //! - `render_manifest/`: streams from the structure-aware generator, exported with
 //!   `fuzz/examples/export_manifest.rs`; the first line `# args: ...` holds the options;
-//! - `yaml_tree/`: the span tree and writer check (last line = the value to write).
+//! - `yaml_tree/`: the span tree and writer check (last line = the value to write);
+//! - `fast_path/`: the fast path against granit-parser (a sample of the fuzzer's corpus).
 
 mod guarantees;
 
@@ -61,6 +62,19 @@ fn yaml_tree_corpus() {
             panic!("{}: {broken}", file.display());
         }
     }
+}
+
+#[test]
+fn fast_path_corpus() {
+    let mut accepted = 0;
+    for file in corpus("fast_path") {
+        let data = std::fs::read(&file).expect("readable");
+        match guarantees::check_fast_path(&data) {
+            Ok((_, a)) => accepted += a,
+            Err(broken) => panic!("{}: {broken}", file.display()),
+        }
+    }
+    assert!(accepted > 0, "no input reaches the fast path");
 }
 
 /// Found by `yaml_tree` in its first minute (testdata/fuzz/crashes/

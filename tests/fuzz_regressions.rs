@@ -226,3 +226,18 @@ fn writer_replaces_a_collection_ending_in_an_empty_value() {
         .join("testdata/fuzz/crashes/yaml_tree-empty-last-value-colon");
     guarantees::check_tree(&std::fs::read(path).expect("readable")).unwrap();
 }
+
+/// Found by `yaml_tree` (testdata/fuzz/crashes/yaml_tree-empty-literal-before-empty-key):
+/// `metadata: |` with no content, then an entry whose key is empty (`:`). The parser
+/// places the empty block scalar at the start of the next line, where the colon rule of
+/// the fix above took the next entry's `:` as its own, and replacing `metadata` dropped
+/// it; with that fixed, the replacement ran into the next line, since a block scalar's
+/// span ends after its line break. Fixed in src/yaml/write.rs: only an empty plain value
+/// owns the colon after it, and a node ends before its trailing line breaks (unit test
+/// `replaces_block_scalars_keeping_the_next_line_apart`).
+#[test]
+fn writer_keeps_the_next_entry_after_an_empty_block_scalar() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/fuzz/crashes/yaml_tree-empty-literal-before-empty-key");
+    guarantees::check_tree(&std::fs::read(path).expect("readable")).unwrap();
+}

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::ops::Range;
 
 use super::edit::Edits;
-use super::tree::{NodeId, Tree};
+use super::tree::{NodeId, NodeKind, Style, Tree};
 
 /// A value to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,8 +204,38 @@ impl<'t, 'a> Writer<'t, 'a> {
     /// collection whose last value is empty ends there too. The colon belongs to the
     /// node's text, so the end moves past it (found by fuzzing: replacing such a
     /// collection left a stray `:` behind).
+    ///
+    /// Only an empty plain value is placed so: an empty block scalar (`key: |` with no
+    /// content) is placed at the start of the next line, where a `:` belongs to the next
+    /// entry (found by fuzzing: `metadata: |` followed by an entry with an empty key).
+    /// A block scalar's own end moves back before its trailing line breaks.
     fn end_of(&self, id: NodeId) -> usize {
         let end = self.tree.span(id).end;
+        let mut last = id;
+        loop {
+            match self.tree.node(last).kind {
+                NodeKind::Map { entries, .. } if !entries.is_empty() => {
+                    last = entries[entries.len() - 1].1;
+                }
+                NodeKind::Seq { items, .. } if !items.is_empty() => last = items[items.len() - 1],
+                _ => break,
+            }
+        }
+        let empty_plain = matches!(
+            self.tree.node(last).kind,
+            NodeKind::Scalar {
+                style: Style::Plain,
+                ..
+            }
+        ) && self.tree.span(last).is_empty();
+        if !empty_plain {
+            // A block scalar's text runs on over its final line break (and the blank
+            // lines after it, or starts on the next line when it is empty): the node
+            // ends before them, so that what replaces it keeps the next line apart.
+            return self.src()[..end]
+                .trim_end_matches(['\n', '\r', ' ', '\t'])
+                .len();
+        }
         let rest = &self.src()[end..self.line_end(end)];
         let blanks = rest.len() - rest.trim_start_matches([' ', '\t']).len();
         if rest[blanks..].starts_with(':') {
@@ -277,7 +307,14 @@ impl<'t, 'a> Writer<'t, 'a> {
                 if tree.string(v) == Some(s.as_str()) {
                     return Ok(false);
                 }
-                if tree.scalar(v).is_some() && !tree.is_null(v) {
+                let block = matches!(
+                    tree.node(v).kind,
+                    NodeKind::Scalar {
+                        style: Style::Literal | Style::Folded,
+                        ..
+                    }
+                );
+                if tree.scalar(v).is_some() && !tree.is_null(v) && !block {
                     let node = tree.node(v);
                     self.edits.replace(node.start..node.end, quote(s));
                 } else {
@@ -702,6 +739,35 @@ mod tests {
         );
         let out = upsert_root("metadata:\n  annotations: null\n", &[("k", "v")]);
         assert_eq!(out, "metadata:\n  annotations:\n    k: \"v\"\n");
+    }
+
+    #[test]
+    fn replaces_block_scalars_keeping_the_next_line_apart() {
+        let set_type = |src: &str| {
+            edit(src, |w| {
+                let root = w.tree.root.unwrap();
+                let pairs = [("type".to_string(), Fragment::Str("LoadBalancer".into()))];
+                w.upsert(root, &pairs).unwrap();
+            })
+        };
+        assert_eq!(
+            set_type("type: |\n  ClusterIP\nb: 1\n"),
+            "type: \"LoadBalancer\"\nb: 1\n"
+        );
+        assert_eq!(
+            set_type("type: >-\n  ClusterIP\n\n# c\nb: 1\n"),
+            "type: \"LoadBalancer\"\n\n# c\nb: 1\n"
+        );
+        assert_eq!(
+            upsert_root("metadata: |\n  x\nb: 1\n", &[("k", "v")]),
+            "metadata:\n  annotations:\n    k: \"v\"\nb: 1\n"
+        );
+        // An empty block scalar sits at the start of the next line: its `:` (an entry
+        // with an empty key) stays.
+        assert_eq!(
+            upsert_root("metadata: |\n: x\n", &[("k", "v")]),
+            "metadata:\n  annotations:\n    k: \"v\"\n: x\n"
+        );
     }
 
     #[test]

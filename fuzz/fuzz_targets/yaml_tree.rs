@@ -6,8 +6,8 @@
 //! and C1 characters written raw in quoted strings; new keys indented at the column of a
 //! first key with an anchor or a tag; the same with a complex or an empty explicit `?`
 //! first key; a tab after `?`; a key that is itself `:`; an empty block scalar before
-//! an entry with an empty key, and block scalars replaced into the next line. Open ones are listed in
-//! fuzz/README.md.
+//! an entry with an empty key, and block scalars replaced into the next line. Open ones
+//! are listed in fuzz/README.md.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

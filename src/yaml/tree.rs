@@ -688,15 +688,7 @@ impl<'a> Tree<'a> {
         };
         match tag & KIND_MASK {
             K_SCALAR => NodeKind::Scalar {
-                value: scalar_in(
-                    self.src,
-                    &self.slots,
-                    &self.tags,
-                    &self.extra,
-                    &self.owned,
-                    id,
-                )
-                .unwrap_or_default(),
+                value: self.scalar(id).unwrap_or_default(),
                 style: Style::ALL[((tag >> STYLE_SHIFT) & 0b111) as usize],
                 tagged: tag & TAGGED != 0,
             },

@@ -77,6 +77,17 @@ fn fast_path_corpus() {
     assert!(accepted > 0, "no input reaches the fast path");
 }
 
+/// Runs the `yaml_tree` check on a crash the fuzzer kept in testdata/fuzz/crashes/.
+fn check_crash(name: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/fuzz/crashes")
+        .join(name);
+    let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if let Err(broken) = guarantees::check_tree(&data) {
+        panic!("{name}: {broken}");
+    }
+}
+
 /// Found by `yaml_tree` in its first minute (testdata/fuzz/crashes/
 /// yaml_tree-del-in-written-value): a string written by the writer that holds DEL
 /// (U+007F) or a C1 control character is double-quoted without escaping them, and YAML
@@ -89,9 +100,7 @@ fn writer_escapes_characters_yaml_cannot_print() {
         let data = format!("kind: ConfigMap\nmetadata: {{name: x}}\n{value}");
         guarantees::check_tree(data.as_bytes()).unwrap();
     }
-    let artifact = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/fuzz/crashes/yaml_tree-del-in-written-value");
-    guarantees::check_tree(&std::fs::read(artifact).expect("readable")).unwrap();
+    check_crash("yaml_tree-del-in-written-value");
 }
 
 /// The same finding through the binary: an `--annotation` value with DEL gives output
@@ -115,9 +124,7 @@ fn writer_indents_after_a_key_with_properties() {
         let data = format!("{doc}value");
         guarantees::check_tree(data.as_bytes()).unwrap();
     }
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/fuzz/crashes/yaml_tree-anchor-before-first-key");
-    guarantees::check_tree(&std::fs::read(path).expect("readable")).unwrap();
+    check_crash("yaml_tree-anchor-before-first-key");
 }
 
 /// Found by `yaml_tree` after the fix above (testdata/fuzz/crashes/
@@ -129,9 +136,7 @@ fn writer_indents_after_a_key_with_properties() {
 /// error, nothing written), since Kubernetes manifests never use such keys.
 #[test]
 fn writer_indents_after_a_complex_first_key() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/fuzz/crashes/yaml_tree-explicit-complex-first-key");
-    guarantees::check_tree(&std::fs::read(path).expect("readable")).unwrap();
+    check_crash("yaml_tree-explicit-complex-first-key");
     guarantees::check_tree(
         b"? - a
   - b
@@ -154,12 +159,7 @@ fn writer_handles_an_empty_explicit_first_key() {
         "yaml_tree-explicit-empty-first-key",
         "yaml_tree-tab-explicit-empty-first-key",
     ] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("testdata/fuzz/crashes")
-            .join(artifact);
-        if let Err(broken) = guarantees::check_tree(&std::fs::read(path).expect("readable")) {
-            panic!("{artifact}: {broken}");
-        }
+        check_crash(artifact);
     }
 }
 
@@ -170,9 +170,7 @@ fn writer_handles_an_empty_explicit_first_key() {
 /// explicit-key check accepts any blank after `?`.
 #[test]
 fn writer_handles_a_tab_after_an_explicit_key_indicator() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/fuzz/crashes/yaml_tree-explicit-key-tab-separated");
-    guarantees::check_tree(&std::fs::read(path).expect("readable")).unwrap();
+    check_crash("yaml_tree-explicit-key-tab-separated");
     guarantees::check_tree(b"?\tk\n: 1\nvalue").unwrap();
 }
 
@@ -183,9 +181,7 @@ fn writer_handles_a_tab_after_an_explicit_key_indicator() {
 /// handling counted as columns. Fixed in src/yaml/tree.rs: a lone CR is refused.
 #[test]
 fn writer_handles_a_colon_as_key() {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fuzz/crashes/yaml_tree-colon-key");
-    guarantees::check_tree(&std::fs::read(path).expect("readable")).unwrap();
+    check_crash("yaml_tree-colon-key");
 }
 
 /// Open findings of the last `yaml_tree` run (8 minutes, libFuzzer `-fork=1
@@ -222,9 +218,7 @@ fn writer_open_findings_from_the_last_yaml_tree_run() {
 /// src/yaml/write.rs: a node's end moves past such a dangling colon.
 #[test]
 fn writer_replaces_a_collection_ending_in_an_empty_value() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/fuzz/crashes/yaml_tree-empty-last-value-colon");
-    guarantees::check_tree(&std::fs::read(path).expect("readable")).unwrap();
+    check_crash("yaml_tree-empty-last-value-colon");
 }
 
 /// Found by `yaml_tree` (testdata/fuzz/crashes/yaml_tree-empty-literal-before-empty-key):
@@ -237,7 +231,5 @@ fn writer_replaces_a_collection_ending_in_an_empty_value() {
 /// `replaces_block_scalars_keeping_the_next_line_apart`).
 #[test]
 fn writer_keeps_the_next_entry_after_an_empty_block_scalar() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/fuzz/crashes/yaml_tree-empty-literal-before-empty-key");
-    guarantees::check_tree(&std::fs::read(path).expect("readable")).unwrap();
+    check_crash("yaml_tree-empty-literal-before-empty-key");
 }

@@ -14,7 +14,7 @@
 //! accepts is held to granit-parser's tree by differential checks (`tests/fast_path.rs`
 //! over every test input and generated streams, and the `fast_path` fuzz target).
 
-use super::tree::{DuplicateKey, NodeId, Scratch, Style, attach, build};
+use super::tree::{DuplicateKey, NodeId, Scratch, Style, build};
 
 /// Deeper nesting than this is left to the strict parser and its own limits.
 const MAX_DEPTH: usize = 128;
@@ -60,9 +60,7 @@ pub(super) fn parse(
     if fast.peek().is_some() || fast.gave_up {
         return None;
     }
-    let mut root_slot = None;
-    attach(fast.b, root, &mut root_slot);
-    root_slot
+    Some(root)
 }
 
 /// A line with content (not blank, not a comment).
@@ -192,7 +190,7 @@ impl Fast<'_, '_> {
                     value
                 }
             };
-            attach(self.b, item, &mut None);
+            build::child(self.b, item);
             if let Some(next) = self.peek() {
                 if next.indent() == indent && self.is_dash(next.content) {
                     continue;
@@ -213,7 +211,7 @@ impl Fast<'_, '_> {
         let (mut line, mut at) = (first, at);
         loop {
             let (key, colon) = self.key(at, line.end)?;
-            attach(self.b, key, &mut None);
+            build::child(self.b, key);
             let after = self.skip_spaces(colon + 1);
             let value = if self.at_eol(after) || self.s[after] == b'#' {
                 self.consume();
@@ -249,7 +247,7 @@ impl Fast<'_, '_> {
                 self.after_scalar_line(indent)?;
                 value
             };
-            attach(self.b, value, &mut None);
+            build::child(self.b, value);
             match self.peek() {
                 Some(next) if next.indent() == indent => {
                     if self.is_dash(next.content) {
@@ -416,7 +414,7 @@ impl Fast<'_, '_> {
             let end = match self.byte(i)? {
                 b'"' | b'\'' => {
                     let (item, end) = self.quoted(i, eol)?;
-                    attach(self.b, item, &mut None);
+                    build::child(self.b, item);
                     end
                 }
                 // Plain items: letters, digits and `._/-` only (anything else may be an
@@ -429,7 +427,7 @@ impl Fast<'_, '_> {
                         })
                         .count();
                     let item = build::scalar(self.b, Style::Plain, i, i + len);
-                    attach(self.b, item, &mut None);
+                    build::child(self.b, item);
                     i + len
                 }
                 _ => return None,

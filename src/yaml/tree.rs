@@ -144,6 +144,15 @@ pub struct Tree<'a> {
     pub duplicates: Vec<DuplicateKey>,
 }
 
+/// Which parsers build a tree: the program uses the fast path and falls back to the
+/// strict parser; the differential checks call each alone.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Parsers {
+    FastThenStrict,
+    Strict,
+    Fast,
+}
+
 /// Parser settings: strict indentation, and the parser's own nesting limits, which keep
 /// hostile input (10,000 nested levels) from exhausting the stack.
 fn parser_options() -> Options {
@@ -212,18 +221,40 @@ impl<'a> Tree<'a> {
     /// Parses one document strictly. The text must hold at most one YAML document
     /// (the stream splitter guarantees that).
     pub fn parse(src: &'a str) -> Result<Tree<'a>, ParseError> {
+        Self::parse_by(src, Parsers::FastThenStrict)
+            .map(|tree| tree.expect("the strict parser always decides"))
+    }
+
+    /// Parses with granit-parser only, never the fast path (the differential checks
+    /// compare the two; [`Tree::parse`] is what the program uses).
+    pub fn parse_strict(src: &'a str) -> Result<Tree<'a>, ParseError> {
+        Self::parse_by(src, Parsers::Strict)
+            .map(|tree| tree.expect("the strict parser always decides"))
+    }
+
+    /// Parses with the fast path only: `None` when the document is outside the subset
+    /// it accepts (see `yaml/fast.rs`).
+    pub fn parse_fast(src: &'a str) -> Option<Tree<'a>> {
+        Self::parse_by(src, Parsers::Fast).ok().flatten()
+    }
+
+    /// The tree from the chosen parsers; `Ok(None)` only when the fast path alone was
+    /// asked for and gave up.
+    fn parse_by(src: &'a str, parsers: Parsers) -> Result<Option<Tree<'a>>, ParseError> {
         Self::check_size_and_breaks(src)?;
         with_scratch(|b| {
             let mut duplicates = Vec::new();
-            let root = match super::fast::parse(src, b, &mut duplicates) {
-                Some(root) => Some(root),
-                None => {
-                    b.clear();
-                    duplicates.clear();
-                    Self::parse_events(src, b, &mut duplicates)?
+            if parsers != Parsers::Strict {
+                if let Some(root) = super::fast::parse(src, b, &mut duplicates) {
+                    return Ok(Some(Self::finish(src, b, Some(root), duplicates)));
                 }
-            };
-            Ok(Self::finish(src, b, root, duplicates))
+                duplicates.clear();
+            }
+            if parsers == Parsers::Fast {
+                return Ok(None);
+            }
+            let root = Self::parse_events(src, b, &mut duplicates)?;
+            Ok(Some(Self::finish(src, b, root, duplicates)))
         })
     }
 
@@ -246,28 +277,6 @@ impl<'a> Tree<'a> {
             });
         }
         Ok(())
-    }
-
-    /// Parses with granit-parser only, never the fast path (the differential checks
-    /// compare the two; [`Tree::parse`] is what the program uses).
-    pub fn parse_strict(src: &'a str) -> Result<Tree<'a>, ParseError> {
-        Self::check_size_and_breaks(src)?;
-        with_scratch(|b| {
-            let mut duplicates = Vec::new();
-            let root = Self::parse_events(src, b, &mut duplicates)?;
-            Ok(Self::finish(src, b, root, duplicates))
-        })
-    }
-
-    /// Parses with the fast path only: `None` when the document is outside the subset
-    /// it accepts (see `yaml/fast.rs`).
-    pub fn parse_fast(src: &'a str) -> Option<Tree<'a>> {
-        Self::check_size_and_breaks(src).ok()?;
-        with_scratch(|b| {
-            let mut duplicates = Vec::new();
-            let root = super::fast::parse(src, b, &mut duplicates)?;
-            Some(Self::finish(src, b, Some(root), duplicates))
-        })
     }
 
     fn finish(
@@ -391,7 +400,7 @@ fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
 }
 
 /// Attaches a finished node to the open collection, or makes it the root.
-pub(super) fn attach(b: &mut Scratch, node: NodeId, root: &mut Option<NodeId>) {
+fn attach(b: &mut Scratch, node: NodeId, root: &mut Option<NodeId>) {
     if b.open.is_empty() {
         *root = Some(node);
     } else {
@@ -441,6 +450,12 @@ pub(super) mod build {
         let value = b.owned.len() as u32;
         b.owned.push('~');
         push(b, K_SCALAR | OWNED, at, at, value, 1)
+    }
+
+    /// Adds a finished node to the innermost open collection.
+    pub fn child(b: &mut Scratch, node: NodeId) {
+        debug_assert!(!b.open.is_empty(), "a child needs an open collection");
+        b.kids.push(node);
     }
 
     pub fn open_map(b: &mut Scratch, flow: bool, start: usize, end: usize) {

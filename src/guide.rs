@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use crate::cli::Mode;
 use crate::config::Config;
+use crate::config::Mode;
 use crate::presets::Cloud;
 
 /// The post-install steps as plain text.

@@ -483,6 +483,7 @@ fn neg_asks_for_ingress(value: &str) -> bool {
 pub const AWS_L4_TYPES: &[&str] = &["external", "nlb", "nlb-ip"];
 pub const AWS_TYPE_KEY: &str = AWS_TYPE;
 pub const AWS_SCHEME_KEY: &str = AWS_SCHEME;
+pub const AWS_TARGET_KEY: &str = AWS_TARGET;
 
 /// A label value in a controller preset.
 #[derive(Clone, Copy, Debug, Serialize)]

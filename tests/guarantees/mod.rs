@@ -207,8 +207,7 @@ pub fn check_tree(data: &[u8]) -> Result<(), String> {
         return Ok(());
     }
     let edited = writer
-        .edits
-        .apply(doc)
+        .apply()
         .map_err(|e| format!("writer planned overlapping edits: {e}"))?;
     let again = Tree::parse(&edited).map_err(|e| {
         format!(

@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::manifest::{Stream, decode};
-use crate::rules::{self, Finding, Fix, Note, Remedy};
-use crate::yaml::write::Writer;
+use crate::rules::{self, Code, Finding, Fix, Note, Remedy};
 
 /// What render prints when the stream holds no resources: Helm 4 rejects an empty
 /// post-renderer output, and a comment is valid YAML with no objects.
@@ -78,44 +77,28 @@ fn plan(stream: &Stream, config: &Config) -> Result<(Vec<Part>, Report)> {
     let mut changes = Vec::new();
     for (index, fixes) in fixes {
         let doc = &stream.docs[index];
-        let tree = doc.tree.as_deref().ok_or_else(|| {
-            Error::Usage(format!(
-                "internal error: a fix for document {} without a tree",
-                index + 1
-            ))
+        let labelled: Vec<(&Fix, Option<String>)> = fixes
+            .iter()
+            .map(|&(fix, finding)| (fix, finding.location().object))
+            .collect();
+        let applied = rules::finding::apply_fixes(stream, doc, &labelled).map_err(|refusal| {
+            Error::input(
+                refusal.location,
+                format!("{} [{}]", refusal.message, Code::SE504),
+                Some(Code::SE504.rule().fix.to_string()),
+            )
         })?;
-        let mut writer = Writer::new(tree);
-        let mut added = Vec::new();
-        for (fix, finding) in fixes {
-            for edit in &fix.edits {
-                rules::finding::apply(&mut writer, edit, &mut added).map_err(|err| {
-                    let mut location = stream.location_at(doc, None, err.at);
-                    location.object = finding.location().object;
-                    Error::input(
-                        location,
-                        format!("cannot edit this layout safely: {}", err.message),
-                        Some("rewrite that part of the template in plain block style".to_string()),
-                    )
-                })?;
-            }
+        for &(fix, finding) in &fixes {
             note_change(&mut changes, finding, &fix.notes);
         }
-        let text = if writer.is_empty() {
-            None
-        } else {
-            Some(writer.apply().map_err(|e| {
-                Error::input(
-                    stream.location_at(doc, None, e.second.start),
-                    e.to_string(),
-                    None,
-                )
-            })?)
-        };
+        if applied.text.is_none() && applied.added.is_empty() {
+            continue;
+        }
         parts.push(Part {
             document: index,
             range: stream.range(doc),
-            text,
-            added,
+            text: applied.text,
+            added: applied.added,
             newline: if doc.text.contains("\r\n") {
                 "\r\n"
             } else {

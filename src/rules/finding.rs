@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::config::Level;
 use crate::error::Location;
 use crate::manifest::Object;
+use crate::manifest::{Document, Stream};
 use crate::yaml::write::{Fragment, Unsupported, Writer};
 use crate::yaml::{NodeId, Tree};
 
@@ -258,12 +259,64 @@ fn upserts(tree: &Tree, at: NodeId, pairs: &[(String, Fragment)], map: NodeId, n
     })
 }
 
+/// A document after its fixes: its new text (when edited) and the documents to add
+/// after it.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub text: Option<String>,
+    pub added: Vec<String>,
+}
+
+/// A layout the writer cannot edit with certainty (an SE504 finding, or render's
+/// refusal): where, and why.
+#[derive(Debug)]
+pub struct Refusal {
+    pub location: Location,
+    pub message: String,
+}
+
+/// Applies the fixes of one document through its writer, in order. `fixes` pairs each
+/// fix with the label of the object it edits (for messages).
+pub fn apply_fixes(
+    stream: &Stream,
+    doc: &Document,
+    fixes: &[(&Fix, Option<String>)],
+) -> Result<Applied, Refusal> {
+    let Some(tree) = doc.tree.as_deref() else {
+        return Err(Refusal {
+            location: stream.location_at(doc, None, 0),
+            message: "internal error: a fix for a document without a tree".to_string(),
+        });
+    };
+    let mut writer = Writer::new(tree);
+    let mut added = Vec::new();
+    for (fix, object) in fixes {
+        for edit in &fix.edits {
+            apply(&mut writer, edit, &mut added).map_err(|err| {
+                let mut location = stream.location_at(doc, None, err.at);
+                if object.is_some() {
+                    location.object.clone_from(object);
+                }
+                Refusal {
+                    location,
+                    message: format!("cannot edit this layout with certainty: {}", err.message),
+                }
+            })?;
+        }
+    }
+    let text = if writer.is_empty() {
+        None
+    } else {
+        Some(writer.apply().map_err(|e| Refusal {
+            location: stream.location_at(doc, None, e.second.start),
+            message: e.to_string(),
+        })?)
+    };
+    Ok(Applied { text, added })
+}
+
 /// Plans one edit on a document's writer; an added document's text goes to `added`.
-pub(crate) fn apply(
-    writer: &mut Writer,
-    edit: &Edit,
-    added: &mut Vec<String>,
-) -> Result<(), Unsupported> {
+fn apply(writer: &mut Writer, edit: &Edit, added: &mut Vec<String>) -> Result<(), Unsupported> {
     match edit {
         Edit::Upsert { map, pairs } => writer.upsert(*map, pairs).map(drop),
         Edit::RemoveEntry { map, key } => writer.remove_entry(*map, *key),

@@ -213,12 +213,48 @@ pub fn check(input: &[u8], file: &str, config: &Config, levels: &Levels) -> Repo
         }
     };
     let analysis = analyze(&stream, config, levels);
+    let layouts = uneditable_layouts(&stream, &analysis.findings, levels);
     report.findings.extend(analysis.findings);
+    report.findings.extend(layouts);
     report.notes = analysis.notes;
     report
         .findings
         .sort_by_key(|f| (f.document, f.line, f.column, f.code));
     report
+}
+
+/// SE504: the documents whose fixes the writer cannot apply with certainty (render
+/// refuses them), found by planning the fixes as render does.
+fn uneditable_layouts(stream: &Stream, findings: &[Finding], levels: &Levels) -> Vec<Finding> {
+    let level = levels.get(Code::SE504);
+    if level == Level::Off {
+        return Vec::new();
+    }
+    let mut fixes: std::collections::BTreeMap<usize, Vec<(&Fix, Option<String>)>> =
+        std::collections::BTreeMap::new();
+    for f in findings {
+        if let Remedy::Fix(fix) = &f.remedy {
+            fixes
+                .entry(fix.document)
+                .or_default()
+                .push((fix, f.location().object));
+        }
+    }
+    fixes
+        .into_iter()
+        .filter_map(|(index, fixes)| {
+            let refusal = finding::apply_fixes(stream, &stream.docs[index], &fixes).err()?;
+            let object = stream.docs[index].objects.first();
+            Some(Finding::new(
+                Code::SE504.rule(),
+                level,
+                refusal.message,
+                refusal.location,
+                object,
+                Remedy::Refuse(Code::SE504.rule().fix.to_string()),
+            ))
+        })
+        .collect()
 }
 
 fn push_input_error(report: &mut Report, levels: &Levels, err: &Error) {

@@ -39,6 +39,7 @@ pub enum Code {
     SE501,
     SE502,
     SE503,
+    SE504,
 }
 
 impl Code {
@@ -224,7 +225,7 @@ const fn rule(
 const CODE_NAMES: &[&str] = &[
     "SE101", "SE102", "SE103", "SE104", "SE105", "SE106", "SE107", "SE108", "SE109", "SE110",
     "SE201", "SE202", "SE203", "SE205", "SE301", "SE302", "SE303", "SE304", "SE305", "SE306",
-    "SE401", "SE402", "SE403", "SE404", "SE501", "SE502", "SE503",
+    "SE401", "SE402", "SE403", "SE404", "SE501", "SE502", "SE503", "SE504",
 ];
 
 /// The catalogue (docs/rules.md).
@@ -677,6 +678,24 @@ pub const RULES: &[Rule] = &[
         ..rule(
             Code::SE503,
             "invalid-yaml",
+            Level::Error,
+            Needs::Nothing,
+            FixKind::Refuses,
+        )
+    },
+    Rule {
+        summary: "render must edit this document but cannot edit its layout with certainty",
+        rationale: "Render edits the text of a manifest, never a re-emitted copy, so every edit must \
+            land where Kubernetes reads it. Some layouts make that uncertain: a mapping with a \
+            complex or explicit (`?`) key, a value that is an alias or an anchor other nodes \
+            share, a nested inline sequence. Rather than guess, render refuses the whole \
+            stream, and check reports the document so that CI finds it before Helm does.",
+        bad: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations: *shared\n",
+        good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    example.com/owner: \"platform\"\n",
+        fix: "write that part of the template in plain block style (no anchors, aliases or complex keys)",
+        ..rule(
+            Code::SE504,
+            "layout-not-editable",
             Level::Error,
             Needs::Nothing,
             FixKind::Refuses,

@@ -1,6 +1,9 @@
 //! The command-line entry point: parse arguments, call the library, write stdout,
 //! report diagnostics, and map the outcome to an exit code. The only place that prints.
 
+// The one place that writes stdout and stderr (Cargo.toml denies printing elsewhere).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -213,13 +216,18 @@ fn run_diff(args: &DiffArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode, 
         io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut text = String::new();
     let mut changed = 0;
+    let mut warnings = 0;
     for (name, bytes) in read_inputs(&args.files)? {
         let diffed = diff::diff(&bytes, &name, &config, color)?;
         for warning in &diffed.report.warnings {
             diagnostics.warn(&render_warning(warning));
         }
+        warnings += diffed.report.warnings.len();
         text.push_str(&diffed.text);
         changed += diffed.changed;
+    }
+    if config.strict && warnings > 0 {
+        return Err(Error::Strict { count: warnings });
     }
     write_stdout(text.as_bytes())?;
     if changed == 0 {

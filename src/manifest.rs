@@ -40,8 +40,8 @@ impl Object<'_> {
 }
 
 /// One document of the stream. Kept small (72 bytes besides its tree and objects): a
-/// stream of 100,000 one-line documents holds 100,000 of them (SPEC §9: peak memory at
-/// most 3 × input + 16 MB).
+/// stream of 100,000 one-line documents holds 100,000 of them (docs/performance.md:
+/// peak memory at most 3 × input + 16 MB).
 #[derive(Debug)]
 pub struct Document<'a> {
     /// 0-based position in the stream.

@@ -165,7 +165,7 @@ pub fn restricts_ingress(tree: &Tree, policy: NodeId) -> bool {
 
 /// The indexes (in `selectors`) of the Services whose pods a NetworkPolicy governs: its
 /// `spec.podSelector.matchLabels` is a non-empty subset of the Service's selector, in
-/// the same namespace (SPEC §4.4). An empty pod selector (every pod of the namespace) or
+/// the same namespace (docs/edits.md, "NetworkPolicy"). An empty pod selector (every pod of the namespace) or
 /// `matchExpressions` (not evaluated here) make it no router policy.
 pub fn policy_targets(
     tree: &Tree,

@@ -5,50 +5,21 @@
 //! `UPDATE_GOLDEN=1` rewrites. `docs/rules.md` is generated from the registry and
 //! rewritten with `UPDATE_DOCS=1`.
 
-use std::path::{Path, PathBuf};
+// A skipped Helm run says so on stderr.
+#![allow(clippy::print_stderr)]
 
-use assert_cmd::Command;
+use std::path::PathBuf;
+
 use clap::Parser;
 use serde_json::Value;
 use spaces_expose::cli::{Cli, Command as Sub};
 use spaces_expose::config::{self, Config, Level, Levels};
 use spaces_expose::render;
+
+mod common;
+
+use common::{Run, args_of, bin, root, run};
 use spaces_expose::rules::{self, Finding, RULES, registry};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn args_of(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("args"))
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect()
-}
-
-fn bin() -> Command {
-    let mut cmd = Command::cargo_bin("spaces-expose").expect("binary is built");
-    cmd.env_clear().current_dir(root());
-    cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().expect("binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 fn check_stdin(args: &[&str], input: &str) -> Run {
     run(bin().arg("check").args(args).write_stdin(input.to_string()))

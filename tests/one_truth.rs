@@ -4,38 +4,13 @@
 //! Held over every golden case, every real capture under several option sets, the
 //! property-test streams and the fuzz corpora, and for the cases that once broke it.
 
+mod common;
 mod guarantees;
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
+use common::{args_of, files, root, run_with as run};
 use guarantees::manifests::{FromList, generate};
 use guarantees::truth::check_truth;
 use proptest::prelude::*;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn files(dir: &str, wanted: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
-    let mut list: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
-        .unwrap_or_else(|e| panic!("{dir}: {e}"))
-        .map(|e| e.expect("readable directory").path())
-        .filter(|p| wanted(p))
-        .collect();
-    list.sort();
-    list
-}
-
-fn args_of(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("args"))
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect()
-}
 
 #[test]
 fn every_golden_case() {
@@ -113,15 +88,9 @@ fn every_real_capture_under_several_options() {
 
 #[test]
 fn the_fuzz_corpus_of_generated_streams() {
-    for file in files("testdata/fuzz/render_manifest", |p| p.is_file()) {
-        let text = std::fs::read_to_string(&file).expect("readable");
-        let (first, stream) = text.split_once('\n').expect("an args line");
-        let args: Vec<&str> = first
-            .strip_prefix("# args: ")
-            .expect("first line is `# args: ...`")
-            .split_whitespace()
-            .collect();
-        let config = guarantees::config_from(&args);
+    for (file, args, stream) in common::generated_corpus() {
+        let words: Vec<&str> = args.iter().map(String::as_str).collect();
+        let config = guarantees::config_from(&words);
         if let Err(broken) = check_truth(stream.as_bytes(), &config) {
             panic!("{}: {broken}", file.display());
         }
@@ -143,27 +112,6 @@ proptest! {
 }
 
 // ---------------------------------------------------------------- cases that broke it
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str], input: &str) -> Run {
-    let out = Command::cargo_bin("spaces-expose")
-        .expect("binary is built")
-        .env_clear()
-        .args(args)
-        .write_stdin(input.to_string())
-        .output()
-        .expect("binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 const ROUTER_IN_SPACES: &str = "apiVersion: v1
 kind: Service

@@ -99,6 +99,21 @@ pub struct RenderArgs {
     #[arg(long = "service", value_name = "[NAMESPACE/]NAME")]
     pub services: Vec<String>,
 
+    /// `spec.loadBalancerClass` for target LoadBalancer Services (applies only to a Service
+    /// created with it: the field is immutable).
+    #[arg(long = "lb-class", value_name = "CLASS")]
+    pub lb_class: Option<String>,
+
+    /// Admit this CIDR to the router port in its NetworkPolicy, e.g. the load balancer's
+    /// subnet (repeatable).
+    #[arg(long = "admit-cidr", value_name = "CIDR")]
+    pub admit_cidrs: Vec<String>,
+
+    /// Labels K=V of an old controller's NetworkPolicy peer to replace with the chosen
+    /// controllers' (repeatable; pod or namespace labels).
+    #[arg(long = "replace-peer", value_name = "K=V")]
+    pub replace_peers: Vec<String>,
+
     /// Gateway that fronts the router [default: spaces].
     #[arg(long, value_name = "NAME")]
     pub gateway: Option<String>,
@@ -132,6 +147,11 @@ pub struct RenderArgs {
     #[arg(long, value_name = "FILE", env = "SPACES_EXPOSE_LOG")]
     pub log_file: Option<PathBuf>,
 
+    /// Override a rule's level, CODE=off|warn|error (repeatable); `off` also stops render
+    /// from acting on it.
+    #[arg(long = "rule", value_name = "CODE=LEVEL")]
+    pub rules: Vec<String>,
+
     /// Fail (exit 1) when there is any warning.
     #[arg(long)]
     pub strict: bool,
@@ -153,10 +173,6 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
-
-    /// Override a rule's level, CODE=off|warn|error (repeatable).
-    #[arg(long = "rule", value_name = "CODE=LEVEL")]
-    pub rules: Vec<String>,
 
     /// Files to read ("-" for stdin); stdin when none is given.
     pub files: Vec<String>,

@@ -196,6 +196,15 @@ pub struct Config {
     pub namespace: String,
     pub annotations: Vec<(String, String)>,
     pub keep_annotations: Vec<String>,
+    /// `--lb-class`: `spec.loadBalancerClass` for target LoadBalancer Services.
+    pub lb_class: Option<String>,
+    /// `--admit-cidr`: ipBlock sources admitted to the router port.
+    pub admit_cidrs: Vec<String>,
+    /// `--replace-peer`: labels of an old controller's peer, to be replaced.
+    pub replace_peers: Vec<(String, String)>,
+    /// The controller labels the `--values` files declare (`podLabels`,
+    /// `namespaceLabels`): a peer with them is a controller peer.
+    pub values_peer: Option<(Labels, Labels)>,
     pub log_file: Option<PathBuf>,
     pub strict: bool,
     /// Rule levels from the config file's `rules:` (check adds `--rule` on top).
@@ -221,6 +230,10 @@ impl Default for Config {
             namespace: "upbound-system".to_string(),
             annotations: Vec::new(),
             keep_annotations: Vec::new(),
+            lb_class: None,
+            admit_cidrs: Vec::new(),
+            replace_peers: Vec::new(),
+            values_peer: None,
             log_file: None,
             strict: false,
             levels: Levels::default(),
@@ -245,6 +258,9 @@ pub struct ConfigFile {
     pub namespace: Option<String>,
     pub annotations: Option<BTreeMap<String, String>>,
     pub keep_annotations: Option<Vec<String>>,
+    pub load_balancer_class: Option<String>,
+    pub admit_cidrs: Option<Vec<String>>,
+    pub replace_peers: Option<BTreeMap<String, String>>,
     pub log_file: Option<PathBuf>,
     pub strict: Option<bool>,
     pub rules: Option<BTreeMap<String, Level>>,
@@ -457,6 +473,25 @@ fn service_ref(raw: &str) -> Result<ServiceRef> {
     })
 }
 
+/// `ADDRESS/PREFIX`, IPv4 or IPv6, as NetworkPolicy's `ipBlock.cidr` takes it.
+fn check_cidr(raw: &str) -> Result<()> {
+    let valid = raw.split_once('/').is_some_and(|(address, prefix)| {
+        let max = match address.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(_)) => 32,
+            Ok(std::net::IpAddr::V6(_)) => 128,
+            Err(_) => return false,
+        };
+        prefix.parse::<u8>().is_ok_and(|p| p <= max) && !prefix.starts_with('+')
+    });
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "--admit-cidr expects ADDRESS/PREFIX (e.g. 10.0.0.0/16), got {raw:?}"
+        )))
+    }
+}
+
 fn first_non_empty<T: Clone>(layers: [Option<Vec<T>>; 3]) -> Option<Vec<T>> {
     layers.into_iter().flatten().find(|v| !v.is_empty())
 }
@@ -569,6 +604,20 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
     ])
     .unwrap_or_default();
 
+    let admit_cidrs = first_non_empty([Some(args.admit_cidrs.clone()), file.admit_cidrs, None])
+        .unwrap_or_default();
+    for cidr in &admit_cidrs {
+        check_cidr(cidr)?;
+    }
+    let replace_peers = first_non_empty([
+        Some(key_values("--replace-peer", &args.replace_peers)?),
+        map_pairs(file.replace_peers),
+        None,
+    ])
+    .unwrap_or_default();
+    let values_peer = (!values.pod_labels.is_empty() || !values.namespace_labels.is_empty())
+        .then(|| (values.pod_labels.clone(), values.namespace_labels.clone()));
+
     Ok(Config {
         cloud: args.cloud.or(file.cloud),
         mode: args
@@ -596,9 +645,13 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
             .unwrap_or(defaults.namespace),
         annotations,
         keep_annotations,
+        lb_class: args.lb_class.clone().or(file.load_balancer_class),
+        admit_cidrs,
+        replace_peers,
+        values_peer,
         log_file: args.log_file.clone().or(file.log_file),
         strict: args.strict || file.strict.unwrap_or(false),
-        levels: Levels::from_config(&file.rules.unwrap_or_default())?,
+        levels: Levels::from_config(&file.rules.unwrap_or_default())?.with_flags(&args.rules)?,
         host: values.host,
     })
 }

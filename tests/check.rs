@@ -42,11 +42,7 @@ fn check_config(args: &[String]) -> (Config, Levels) {
         unreachable!("parsed as check")
     };
     let config = config::resolve(&check.render).expect("fixture options resolve");
-    let levels = config
-        .levels
-        .clone()
-        .with_flags(&check.rules)
-        .expect("levels");
+    let levels = config.levels.clone();
     (config, levels)
 }
 

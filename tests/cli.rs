@@ -265,13 +265,35 @@ fn annotation_and_keep_annotation() {
 }
 
 #[test]
-fn service_option_picks_other_targets_and_missing_targets_warn() {
+fn a_named_service_missing_is_an_error_and_a_warning_for_hooks_alone() {
+    // A mistyped --service: the stream has resources, nothing would be exposed.
     let out = run(
         cmd().args(["--cloud=gcp", "--service=traefik/traefik"]),
         SERVICE,
     );
-    assert_eq!(out.code, 0);
-    assert_eq!(out.stdout, SERVICE, "no target: unchanged");
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: <stdin>: no Service traefik/traefik in the input, which has resources"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("[SE110]"), "{}", out.stderr);
+    // Helm 4.2 may post-render hooks on their own: then it is a warning.
+    let hook = "apiVersion: batch/v1
+kind: Job
+metadata:
+  name: pre-upgrade
+  annotations:
+    helm.sh/hook: pre-upgrade
+";
+    let out = run(
+        cmd().args(["--cloud=gcp", "--service=traefik/traefik"]),
+        hook,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, hook, "no target: unchanged");
     assert!(
         out.stderr
             .contains("warning: no Service traefik/traefik in the input"),
@@ -280,10 +302,19 @@ fn service_option_picks_other_targets_and_missing_targets_warn() {
     );
     let out = run(
         cmd().args(["--cloud=gcp", "--service=traefik/traefik", "--strict"]),
-        SERVICE,
+        hook,
     );
     assert_eq!(out.code, 1, "--strict turns the warning into a failure");
     assert_eq!(out.stdout, "");
+    // The default target, not named, in auto mode: a stream of something else is fine.
+    let other = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
+    let out = run(cmd().args(["--cloud=gcp", "--strict"]), other);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, other),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

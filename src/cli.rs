@@ -198,6 +198,26 @@ pub struct DiffArgs {
     pub files: Vec<String>,
 }
 
+/// Argo CD passes the variables an Application sets for a plugin with this prefix.
+pub const ARGOCD_ENV_PREFIX: &str = "ARGOCD_ENV_";
+
+/// The `SPACES_EXPOSE_*` variables to set from their `ARGOCD_ENV_SPACES_EXPOSE_*` form,
+/// given the whole environment: only those that are unset or empty, so that the
+/// unprefixed variable wins.
+pub fn argocd_env_fallbacks(
+    vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+) -> Vec<(String, std::ffi::OsString)> {
+    let vars: Vec<_> = vars.into_iter().collect();
+    let is_set = |name: &str| vars.iter().any(|(k, v)| k == name && !v.is_empty());
+    vars.iter()
+        .filter_map(|(k, v)| {
+            let name = k.to_str()?.strip_prefix(ARGOCD_ENV_PREFIX)?;
+            (name.starts_with("SPACES_EXPOSE_") && !v.is_empty() && !is_set(name))
+                .then(|| (name.to_string(), v.clone()))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -205,5 +225,27 @@ mod tests {
     #[test]
     fn command_line_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn argocd_prefixed_variables_fill_in_unset_ones() {
+        let env = |pairs: &[(&str, &str)]| -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+            pairs.iter().map(|(k, v)| (k.into(), v.into())).collect()
+        };
+        let got = super::argocd_env_fallbacks(env(&[
+            ("ARGOCD_ENV_SPACES_EXPOSE_CLOUD", "aws"),
+            ("ARGOCD_ENV_SPACES_EXPOSE_MODE", "gateway"),
+            ("SPACES_EXPOSE_MODE", "ingress"),
+            ("ARGOCD_ENV_SPACES_EXPOSE_SCHEME", "internal"),
+            ("SPACES_EXPOSE_SCHEME", ""),
+            ("ARGOCD_ENV_OTHER", "x"),
+        ]));
+        assert_eq!(
+            got,
+            [
+                ("SPACES_EXPOSE_CLOUD".to_string(), "aws".into()),
+                ("SPACES_EXPOSE_SCHEME".to_string(), "internal".into()),
+            ]
+        );
     }
 }

@@ -263,6 +263,11 @@ fn run(cli: Cli, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
 }
 
 fn main() -> ExitCode {
+    // Argo CD hands a plugin the Application's variables as ARGOCD_ENV_*.
+    for (name, value) in spaces_expose::cli::argocd_env_fallbacks(std::env::vars_os()) {
+        // SAFETY: nothing else runs yet: no thread has been started.
+        unsafe { std::env::set_var(name, value) };
+    }
     let mut diagnostics = Diagnostics::from_env();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

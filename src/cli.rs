@@ -41,6 +41,8 @@ pub enum Command {
     Guide(RenderArgs),
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
+    /// Print render's edits as kustomize patches (a Flux HelmRelease's postRenderers, or a kustomization).
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -196,6 +198,19 @@ pub struct DiffArgs {
 
     /// Files to read ("-" for stdin); stdin when none is given.
     pub files: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub render: RenderArgs,
+
+    /// What to print: a HelmRelease `postRenderers` block, or a kustomization.
+    #[arg(long, value_enum)]
+    pub format: crate::export::ExportFormat,
+
+    /// The rendered stream to read ("-" for stdin); stdin when none is given.
+    pub file: Option<String>,
 }
 
 /// Argo CD passes the variables an Application sets for a plugin with this prefix.

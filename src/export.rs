@@ -259,33 +259,88 @@ fn pointer(base: &str, segment: &str) -> String {
     format!("{base}/{}", segment.replace('~', "~0").replace('/', "~1"))
 }
 
-/// The operations that turn `old` into `new`, at `path`.
-pub fn diff(path: &str, old: &Value, new: &Value, ops: &mut Vec<Op>) {
-    diff_at(path, old, new, ops, false);
+/// The difference between two objects: JSON 6902 operations, and what a strategic-merge
+/// patch sets (map keys outside lists, which stay right when a chart upgrade adds keys
+/// beside them; a JSON 6902 `add` of a whole map would drop those).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Changes {
+    pub ops: Vec<Op>,
+    /// The keys to set, by their path of map keys (a `null` value never goes here: in a
+    /// strategic-merge patch it deletes, and with a target it writes "null").
+    pub merge: Vec<(Vec<String>, Value)>,
 }
 
+/// The changes that turn `old` into `new`.
+pub fn diff(old: &Value, new: &Value) -> Changes {
+    let mut out = Changes::default();
+    diff_at("", Some(&[]), old, new, &mut out, false);
+    out
+}
+
+fn holds_null(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Seq(items) => items.iter().any(holds_null),
+        Value::Map(entries) => entries.iter().any(|(_, v)| holds_null(v)),
+        _ => false,
+    }
+}
+
+/// `keys`: the map keys from the object to `path`, or `None` inside a list.
 /// `guarded`: an enclosing `test` already holds `old` whole, so list elements inside it
 /// need no guard of their own.
-fn diff_at(path: &str, old: &Value, new: &Value, ops: &mut Vec<Op>, guarded: bool) {
+fn diff_at(
+    path: &str,
+    keys: Option<&[String]>,
+    old: &Value,
+    new: &Value,
+    out: &mut Changes,
+    guarded: bool,
+) {
     if old == new {
         return;
     }
+    let set = |key: Option<&str>, value: &Value, out: &mut Changes| -> bool {
+        let Some(keys) = keys else { return false };
+        if holds_null(value) || (keys.is_empty() && key.is_none()) {
+            return false;
+        }
+        let mut at = keys.to_vec();
+        at.extend(key.map(str::to_string));
+        out.merge.push((at, value.clone()));
+        true
+    };
     match (old, new) {
         (Value::Map(a), Value::Map(b)) => {
             for (k, _) in a {
                 if !b.iter().any(|(key, _)| key == k) {
-                    ops.push(Op::Remove(pointer(path, k)));
+                    out.ops.push(Op::Remove(pointer(path, k)));
                 }
             }
             for (k, v) in b {
                 match a.iter().find(|(key, _)| key == k) {
-                    Some((_, was)) => diff_at(&pointer(path, k), was, v, ops, guarded),
-                    None => ops.push(Op::Add(pointer(path, k), v.clone())),
+                    Some((_, was)) => {
+                        let inner: Option<Vec<String>> = keys.map(|keys| {
+                            let mut inner = keys.to_vec();
+                            inner.push(k.clone());
+                            inner
+                        });
+                        diff_at(&pointer(path, k), inner.as_deref(), was, v, out, guarded);
+                    }
+                    None => {
+                        if !set(Some(k), v, out) {
+                            out.ops.push(Op::Add(pointer(path, k), v.clone()));
+                        }
+                    }
                 }
             }
         }
-        (Value::Seq(a), Value::Seq(b)) => diff_seq(path, a, b, ops, guarded),
-        _ => ops.push(Op::Replace(path.to_string(), new.clone())),
+        (Value::Seq(a), Value::Seq(b)) => diff_seq(path, a, b, out, guarded),
+        _ => {
+            if !set(None, new, out) {
+                out.ops.push(Op::Replace(path.to_string(), new.clone()));
+            }
+        }
     }
 }
 
@@ -374,7 +429,8 @@ fn align(a: &[Value], b: &[Value]) -> Option<Vec<Option<usize>>> {
     Some(pairs)
 }
 
-fn diff_seq(path: &str, a: &[Value], b: &[Value], ops: &mut Vec<Op>, guarded: bool) {
+fn diff_seq(path: &str, a: &[Value], b: &[Value], out: &mut Changes, guarded: bool) {
+    let ops = &mut out.ops;
     let named = names(a).is_some() && names(b).is_some() && !a.is_empty() && !b.is_empty();
     let Some(pairs) = align(a, b) else {
         if !guarded {
@@ -409,7 +465,9 @@ fn diff_seq(path: &str, a: &[Value], b: &[Value], ops: &mut Vec<Op>, guarded: bo
                 let old = &a[*i];
                 guard(&at, old, ops);
                 if named || similar(old, new) {
-                    diff_at(&at, old, new, ops, guarded || !named);
+                    let mut inner = Changes::default();
+                    diff_at(&at, None, old, new, &mut inner, guarded || !named);
+                    ops.extend(inner.ops);
                 } else {
                     ops.push(Op::Replace(at, new.clone()));
                 }
@@ -462,7 +520,8 @@ struct Patch {
     /// `metadata.namespace` as written (a selector on the default would miss an object
     /// that carries none).
     namespace: Option<String>,
-    ops: Vec<Op>,
+    api_version: String,
+    changes: Changes,
     label: String,
 }
 
@@ -517,9 +576,8 @@ pub fn export(input: &[u8], file: &str, config: &Config, format: ExportFormat) -
         }
         let was = read(&before, old_doc, old_object)?;
         let now = read(&after, doc, object)?;
-        let mut ops = Vec::new();
-        diff("", &was, &now, &mut ops);
-        if ops.is_empty() {
+        let changes = diff(&was, &now);
+        if changes == Changes::default() {
             continue;
         }
         patches.push(Patch {
@@ -534,7 +592,8 @@ pub fn export(input: &[u8], file: &str, config: &Config, format: ExportFormat) -
             namespace: new_tree
                 .str_at(object.node, &["metadata", "namespace"])
                 .map(str::to_string),
-            ops,
+            api_version: object.api_version.to_string(),
+            changes,
             label: object.label(),
         });
     }
@@ -553,24 +612,84 @@ pub fn export(input: &[u8], file: &str, config: &Config, format: ExportFormat) -
     })
 }
 
-/// The `patches` entries, indented by `indent` spaces.
+/// The strategic-merge patch that sets `merge`'s keys (kustomize wants the object's
+/// apiVersion, kind and name in it).
+fn merge_patch(patch: &Patch) -> Value {
+    let mut root = Value::Map(vec![
+        ("apiVersion".into(), Value::Str(patch.api_version.clone())),
+        ("kind".into(), Value::Str(patch.kind.clone())),
+        (
+            "metadata".into(),
+            Value::Map(vec![("name".into(), Value::Str(patch.name.clone()))]),
+        ),
+    ]);
+    for (keys, value) in &patch.changes.merge {
+        let mut at = &mut root;
+        for key in keys {
+            let Value::Map(entries) = at else {
+                unreachable!("merge paths run through maps only")
+            };
+            let i = match entries.iter().position(|(k, _)| k == key) {
+                Some(i) => i,
+                None => {
+                    entries.push((key.clone(), Value::Map(Vec::new())));
+                    entries.len() - 1
+                }
+            };
+            at = &mut entries[i].1;
+        }
+        *at = value.clone();
+    }
+    root
+}
+
+/// A value as block YAML: nested maps as blocks, anything else as one JSON node.
+fn block_yaml(value: &Value, indent: usize, out: &mut String) {
+    let Value::Map(entries) = value else { return };
+    for (k, v) in entries {
+        let _ = write!(out, "{:indent$}{}:", "", crate::yaml::write::key(k));
+        match v {
+            Value::Map(inner) if !inner.is_empty() => {
+                out.push('\n');
+                block_yaml(v, indent + 2, out);
+            }
+            _ => {
+                let _ = writeln!(out, " {}", v.to_json());
+            }
+        }
+    }
+}
+
+/// The `patches` entries, indented by `indent` spaces: per object, the JSON 6902
+/// operations (guards and removals first), then the strategic-merge patch.
 fn write_patches(out: &mut String, patches: &[Patch], indent: usize) {
     let pad = " ".repeat(indent);
     for patch in patches {
-        let _ = writeln!(out, "{pad}# {}", patch.label);
-        let _ = writeln!(out, "{pad}- target:");
-        if !patch.group.is_empty() {
-            let _ = writeln!(out, "{pad}    group: {}", quote(&patch.group));
+        let mut bodies = Vec::new();
+        if !patch.changes.ops.is_empty() {
+            bodies.push(("JSON 6902", ops_yaml(&patch.changes.ops)));
         }
-        let _ = writeln!(out, "{pad}    version: {}", quote(&patch.version));
-        let _ = writeln!(out, "{pad}    kind: {}", quote(&patch.kind));
-        let _ = writeln!(out, "{pad}    name: {}", quote(&regex_literal(&patch.name)));
-        if let Some(ns) = &patch.namespace {
-            let _ = writeln!(out, "{pad}    namespace: {}", quote(&regex_literal(ns)));
+        if !patch.changes.merge.is_empty() {
+            let mut body = String::new();
+            block_yaml(&merge_patch(patch), 0, &mut body);
+            bodies.push(("strategic merge", body));
         }
-        let _ = writeln!(out, "{pad}  patch: |");
-        for line in ops_yaml(&patch.ops).lines() {
-            let _ = writeln!(out, "{pad}    {line}");
+        for (kind, body) in bodies {
+            let _ = writeln!(out, "{pad}# {} ({kind})", patch.label);
+            let _ = writeln!(out, "{pad}- target:");
+            if !patch.group.is_empty() {
+                let _ = writeln!(out, "{pad}    group: {}", quote(&patch.group));
+            }
+            let _ = writeln!(out, "{pad}    version: {}", quote(&patch.version));
+            let _ = writeln!(out, "{pad}    kind: {}", quote(&patch.kind));
+            let _ = writeln!(out, "{pad}    name: {}", quote(&regex_literal(&patch.name)));
+            if let Some(ns) = &patch.namespace {
+                let _ = writeln!(out, "{pad}    namespace: {}", quote(&regex_literal(ns)));
+            }
+            let _ = writeln!(out, "{pad}  patch: |");
+            for line in body.lines() {
+                let _ = writeln!(out, "{pad}    {line}");
+            }
         }
     }
 }
@@ -588,11 +707,12 @@ fn write(
     };
     let _ = writeln!(
         out,
-        "# spaces-expose export --format {how}: {} JSON 6902 patch(es), the edits render makes to this stream.",
+        "# spaces-expose export --format {how}: the edits render makes to this stream, on {} object(s).",
         patches.len()
     );
     out.push_str(
-        "# Each list element is addressed by index and guarded by a `test` operation: after a chart\n\
+        "# Keys it sets are strategic-merge patches; removals and list edits are JSON 6902 operations.\n\
+         # A list element is addressed by index and guarded by a `test` operation: after a chart\n\
          # upgrade that moves it, kustomize fails instead of editing the wrong element. Export again then.\n",
     );
     match format {
@@ -673,9 +793,12 @@ mod tests {
     }
 
     fn ops(a: &str, b: &str) -> String {
-        let mut ops = Vec::new();
-        diff("", &value(a), &value(b), &mut ops);
-        ops_yaml(&ops)
+        let changes = diff(&value(a), &value(b));
+        let mut out = ops_yaml(&changes.ops);
+        for (keys, v) in &changes.merge {
+            let _ = writeln!(out, "set {}: {}", keys.join("."), v.to_json());
+        }
+        out
     }
 
     #[test]
@@ -690,6 +813,19 @@ mod tests {
     }
 
     #[test]
+    fn keys_outside_lists_are_set_by_a_merge_patch_unless_null() {
+        assert_eq!(
+            ops(
+                "metadata: {name: r}\nspec: {type: ClusterIP}\n",
+                "metadata: {name: r, annotations: {a: \"1\"}}\nspec: {type: LoadBalancer, x: null}\n"
+            ),
+            "- op: add\n  path: \"/spec/x\"\n  value: null\n\
+             set metadata.annotations: {\"a\": \"1\"}\n\
+             set spec.type: \"LoadBalancer\"\n"
+        );
+    }
+
+    #[test]
     fn removed_keys_are_remove_operations_with_escaped_pointers() {
         assert_eq!(
             ops(
@@ -698,7 +834,7 @@ mod tests {
             ),
             "- op: remove\n  path: \"/metadata/annotations/a.io~1x\"\n\
              - op: remove\n  path: \"/metadata/annotations/b~0c\"\n\
-             - op: add\n  path: \"/metadata/annotations/a.io~1y\"\n  value: \"2\"\n"
+             set metadata.annotations.a.io/y: \"2\"\n"
         );
     }
 

@@ -357,7 +357,7 @@ fn argocd_prefixed_environment_is_read_and_the_plain_one_wins() {
         Some(&input),
     );
     assert!(prefixed.status.success(), "{}", text(&prefixed.stderr));
-    assert!(text(&prefixed.stdout).contains("cloud.google.com~1l4-rbs"));
+    assert!(text(&prefixed.stdout).contains("cloud.google.com/l4-rbs"));
     let both = run(
         bin()
             .args(["export", "--format", "kustomize"])
@@ -393,4 +393,34 @@ fn a_moved_list_element_fails_the_kustomize_build() {
     write_kustomization(work.path(), &patches, &[("rendered.yaml", &upgraded)]);
     let err = kustomize(&kubectl, work.path()).expect_err("a failed guard fails the build");
     assert!(err.contains("test"), "{err}");
+}
+
+/// Keys render sets go in a strategic-merge patch: when a later chart version adds its own
+/// annotations beside them, those survive (a JSON 6902 `add` of the whole map would drop them).
+#[test]
+fn annotations_a_chart_upgrade_adds_survive_the_patches() {
+    let Some(kubectl) = tool("kubectl") else {
+        return;
+    };
+    let service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: spaces-router\n  namespace: upbound-system\nspec:\n  type: LoadBalancer\n  selector:\n    app: spaces-router\n  ports:\n    - name: https\n      port: 443\n      targetPort: 8443\n";
+    let exported = export("kustomize", &["--cloud=aws".to_string()], service);
+    assert!(exported.status.success(), "{}", text(&exported.stderr));
+    let patches = text(&exported.stdout);
+    let upgraded = service.replace(
+        "  namespace: upbound-system\n",
+        "  namespace: upbound-system\n  annotations:\n    external-dns.alpha.kubernetes.io/hostname: spaces.example.com\n",
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    write_kustomization(work.path(), &patches, &[("rendered.yaml", &upgraded)]);
+    let out = kustomize(&kubectl, work.path()).expect("the patches apply");
+    let objects = objects(&out);
+    let annotations = &objects[0]["metadata"]["annotations"];
+    assert_eq!(
+        annotations["external-dns.alpha.kubernetes.io/hostname"],
+        "spaces.example.com"
+    );
+    assert_eq!(
+        annotations["service.beta.kubernetes.io/aws-load-balancer-type"],
+        "external"
+    );
 }

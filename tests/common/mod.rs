@@ -109,14 +109,19 @@ pub fn helm(helm: &Path, home: &Path) -> Command {
 
 /// `helm template spaces` of the fixture chart with a values file of its `ci/` folder.
 pub fn helm_template(helm_bin: &Path, values: &str) -> String {
+    let file = (!values.is_empty()).then(|| root().join("testdata/charts/spaces/ci").join(values));
+    helm_template_with(helm_bin, file.as_deref())
+}
+
+/// `helm template spaces` of the fixture chart, with a values file if given.
+pub fn helm_template_with(helm_bin: &Path, values: Option<&Path>) -> String {
     let home = tempfile::tempdir().expect("temp dir");
     let mut cmd = helm(helm_bin, home.path());
     cmd.args(["template", "spaces"])
         .arg(root().join("testdata/charts/spaces"))
         .args(["-n", "upbound-system"]);
-    if !values.is_empty() {
-        cmd.arg("-f")
-            .arg(root().join("testdata/charts/spaces/ci").join(values));
+    if let Some(values) = values {
+        cmd.arg("-f").arg(values);
     }
     let out = cmd.output().expect("helm runs");
     assert!(out.status.success(), "helm template: {}", text(&out.stderr));

@@ -424,3 +424,49 @@ fn annotations_a_chart_upgrade_adds_survive_the_patches() {
         "external"
     );
 }
+
+/// kustomize reads a target's name as an anchored regular expression: a dot in a name
+/// must not select a neighbour whose name has another character there.
+#[test]
+fn a_dotted_name_targets_only_its_object() {
+    let Some(kubectl) = tool("kubectl") else {
+        return;
+    };
+    let service = |name: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: upbound-system\nspec:\n  type: LoadBalancer\n  selector: {{app: x}}\n"
+        )
+    };
+    let stream = service("spaces.router") + &service("spacesXrouter");
+    let args = [
+        "--cloud=gcp".to_string(),
+        "--service=spaces.router".to_string(),
+    ];
+    let exported = export("kustomize", &args, &stream);
+    assert!(exported.status.success(), "{}", text(&exported.stderr));
+    let work = tempfile::tempdir().expect("temp dir");
+    write_kustomization(
+        work.path(),
+        &text(&exported.stdout),
+        &[("rendered.yaml", &stream)],
+    );
+    let objects = objects(&kustomize(&kubectl, work.path()).expect("applies"));
+    let rbs = |o: &Value| o["metadata"]["annotations"]["cloud.google.com/l4-rbs"].clone();
+    assert_eq!(objects[0]["metadata"]["name"], "spaces.router");
+    assert_eq!(rbs(&objects[0]), "enabled");
+    assert_eq!(
+        rbs(&objects[1]),
+        Value::Null,
+        "the neighbour was patched too"
+    );
+}
+
+#[test]
+fn a_stream_without_resources_gives_no_patches() {
+    for (format, empty) in [("flux", "postRenderers: []"), ("kustomize", "patches: []")] {
+        let out = export(format, &["--cloud=aws".to_string()], "# nothing rendered\n");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let got = text(&out.stdout);
+        assert!(got.lines().any(|l| l == empty), "{got}");
+    }
+}

@@ -291,3 +291,38 @@ fn terraform_example_post_renders_with_its_arguments() {
     // The unedited chart is different: the arguments did something.
     assert_ne!(objects(&got), objects(&helm_template(&helm3, "")));
 }
+
+/// The helmfile and Terraform snippets in docs/gitops.md are the example files' own lines.
+#[test]
+fn docs_show_the_example_files() {
+    let doc = std::fs::read_to_string(root().join("docs/gitops.md")).expect("docs/gitops.md");
+    let blocks = |lang: &str| -> Vec<String> {
+        doc.split(&format!("```{lang}\n"))
+            .skip(1)
+            .filter_map(|b| b.split_once("```").map(|(code, _)| code.to_string()))
+            .collect()
+    };
+    let code_lines = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| l.split(" # ").next().unwrap_or(l).trim_end().to_string())
+            .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+            .collect()
+    };
+    for (lang, marker, file) in [
+        ("yaml", "postRendererArgs", "helmfile/helmfile.yaml"),
+        ("hcl", "postrender", "terraform/main.tf"),
+    ] {
+        let block = blocks(lang)
+            .into_iter()
+            .find(|b| b.contains(marker))
+            .unwrap_or_else(|| panic!("no {lang} block with {marker} in docs/gitops.md"));
+        let file_lines = code_lines(&read(file));
+        let mut rest = file_lines.iter();
+        for line in code_lines(&block) {
+            assert!(
+                rest.any(|l| *l == line),
+                "docs/gitops.md shows {line:?}, which integrations/{file} lacks (or has out of order)"
+            );
+        }
+    }
+}

@@ -13,6 +13,7 @@
 //! element (NetworkPolicy rules and peers) is tested for its whole old value. A patch whose
 //! guard fails makes kustomize fail loudly instead of editing the wrong element.
 
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 
 use crate::config::Config;
@@ -504,11 +505,11 @@ fn objects<'s, 'a>(stream: &'s Stream<'a>) -> Vec<(&'s Document<'a>, &'s Object<
     stream.objects().collect()
 }
 
-fn same_object(a: &Object, b: &Object) -> bool {
-    a.kind == b.kind
-        && a.api_version == b.api_version
-        && a.name == b.name
-        && a.namespace == b.namespace
+/// What pairs an output object with its input object: apiVersion, kind, namespace, name.
+type Identity<'o> = (&'o str, &'o str, &'o str, &'o str);
+
+fn identity<'o>(o: &'o Object) -> Identity<'o> {
+    (&o.api_version, &o.kind, &o.namespace, &o.name)
 }
 
 /// One object's patch.
@@ -556,10 +557,18 @@ pub fn export(input: &[u8], file: &str, config: &Config, format: ExportFormat) -
     let after = Stream::parse(&rendered.output, file, &config.namespace)?;
     let old = objects(&before);
     let mut used = vec![false; old.len()];
+    // The input objects by identity, in stream order (one identity may repeat).
+    let mut by_identity: HashMap<Identity, VecDeque<usize>> = HashMap::new();
+    for (i, (_, object)) in old.iter().enumerate() {
+        by_identity.entry(identity(object)).or_default().push_back(i);
+    }
     let mut patches = Vec::new();
     let mut added: Vec<(String, &str)> = Vec::new();
     for (doc, object) in objects(&after) {
-        let Some(at) = (0..old.len()).find(|&i| !used[i] && same_object(old[i].1, object)) else {
+        let next = by_identity
+            .get_mut(&identity(object))
+            .and_then(VecDeque::pop_front);
+        let Some(at) = next else {
             if !added.iter().any(|(_, t)| std::ptr::eq(*t, doc.text)) {
                 added.push((object.label(), doc.text));
             }

@@ -3,9 +3,10 @@
 //!
 //! The patches are computed from meaning, not text: each changed object of the input and
 //! of render's output is read into a small JSON-like [`Value`] (YAML 1.1 scalars, as
-//! Kubernetes decodes them), and the difference becomes JSON 6902 operations. Removals
-//! are `remove` operations: a strategic-merge `null` with a patch target writes the
-//! string "null" (kubernetes-sigs/kustomize#5995).
+//! Kubernetes decodes them), and the difference becomes patches. Keys render sets outside
+//! lists go into a strategic-merge patch, which merges with what a later chart version
+//! renders beside them. Removals are JSON 6902 `remove` operations: a strategic-merge
+//! `null` with a patch target writes the string "null" (kubernetes-sigs/kustomize#5995).
 //!
 //! List elements can only be addressed by index in JSON 6902. To stay correct when a chart
 //! upgrade moves them, every operation on an element is guarded by a `test`: an element
@@ -560,7 +561,10 @@ pub fn export(input: &[u8], file: &str, config: &Config, format: ExportFormat) -
     // The input objects by identity, in stream order (one identity may repeat).
     let mut by_identity: HashMap<Identity, VecDeque<usize>> = HashMap::new();
     for (i, (_, object)) in old.iter().enumerate() {
-        by_identity.entry(identity(object)).or_default().push_back(i);
+        by_identity
+            .entry(identity(object))
+            .or_default()
+            .push_back(i);
     }
     let mut patches = Vec::new();
     let mut added: Vec<(String, &str)> = Vec::new();

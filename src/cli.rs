@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::Mode;
 use crate::presets::{Cloud, Scheme, TargetType};
 
 #[derive(Debug, Parser)]
@@ -57,30 +58,6 @@ pub enum CheckFormat {
     Json,
     Github,
     Sarif,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    /// Act on whatever the stream contains.
-    Auto,
-    /// Make the target Services LoadBalancers with the cloud's L4 annotations.
-    LoadBalancer,
-    /// Switch Ingresses to the router to TLS passthrough.
-    Ingress,
-    /// Switch the Gateway to TLS passthrough.
-    Gateway,
-}
-
-impl Mode {
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Auto => "auto",
-            Mode::LoadBalancer => "load-balancer",
-            Mode::Ingress => "ingress",
-            Mode::Gateway => "gateway",
-        }
-    }
 }
 
 /// Options shared by render, check, diff and guide. No defaults here: a value the

@@ -9,9 +9,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::cli::{Mode, RenderArgs};
+use clap::ValueEnum;
+
+use crate::cli::RenderArgs;
 use crate::error::{Error, Result};
 use crate::presets::{self, Cloud, ControllerPreset, LabelValue, Scheme, TargetType};
+use crate::rules::registry::{self, Code, RULES};
 
 /// A Service the options name, `[NAMESPACE/]NAME`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,13 +85,99 @@ impl Controller {
 /// Label pairs, in order.
 pub type Labels = Vec<(String, String)>;
 
-/// Rule level overrides for `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Act on whatever the stream contains.
+    Auto,
+    /// Make the target Services LoadBalancers with the cloud's L4 annotations.
+    LoadBalancer,
+    /// Switch Ingresses to the router to TLS passthrough.
+    Ingress,
+    /// Switch the Gateway to TLS passthrough.
+    Gateway,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Auto => "auto",
+            Mode::LoadBalancer => "load-balancer",
+            Mode::Ingress => "ingress",
+            Mode::Gateway => "gateway",
+        }
+    }
+}
+
+/// Rule level overrides (`rules:` in the config, `--rule`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Off,
     Warn,
     Error,
+}
+
+/// The level of every rule after `rules:` in the config and `--rule` flags. Render and
+/// check read the same levels: a rule that is `off` is neither reported nor fixed.
+#[derive(Debug, Clone)]
+pub struct Levels(Vec<Level>);
+
+impl Default for Levels {
+    fn default() -> Self {
+        Levels(RULES.iter().map(|r| r.level).collect())
+    }
+}
+
+impl Levels {
+    /// The config file's `rules:` (each key a code or a name; an unknown one is a
+    /// usage error).
+    pub fn from_config(rules: &BTreeMap<String, Level>) -> Result<Levels> {
+        let mut levels = Levels::default();
+        for (code, level) in rules {
+            levels.set(code, *level, "rules: in the config file")?;
+        }
+        Ok(levels)
+    }
+
+    /// Applies `--rule CODE=LEVEL` flags over these levels.
+    pub fn with_flags(mut self, flags: &[String]) -> Result<Levels> {
+        for flag in flags {
+            let Some((code, level)) = flag.split_once('=') else {
+                return Err(Error::Usage(format!(
+                    "--rule expects CODE=off|warn|error, got {flag:?}"
+                )));
+            };
+            let level = match level.trim() {
+                "off" => Level::Off,
+                "warn" | "warning" => Level::Warn,
+                "error" => Level::Error,
+                other => {
+                    return Err(Error::Usage(format!(
+                        "--rule {code}: unknown level {other:?}; choose off, warn or error"
+                    )));
+                }
+            };
+            self.set(code.trim(), level, "--rule")?;
+        }
+        Ok(self)
+    }
+
+    fn set(&mut self, code: &str, level: Level, origin: &str) -> Result<()> {
+        let rule = registry::find(code).ok_or_else(|| {
+            Error::Usage(format!(
+                "{origin}: unknown rule {code:?}; `spaces-expose explain` knows {}…{}",
+                RULES[0].code,
+                RULES[RULES.len() - 1].code
+            ))
+        })?;
+        self.0[rule.code as usize] = level;
+        Ok(())
+    }
+
+    pub fn get(&self, code: Code) -> Level {
+        self.0[code as usize]
+    }
 }
 
 /// The validated options.
@@ -98,15 +187,19 @@ pub struct Config {
     pub mode: Mode,
     pub controllers: Vec<Controller>,
     pub scheme: Scheme,
-    pub aws_target_type: TargetType,
+    /// `--aws-target-type`; without it an existing `ip` or `instance` stays.
+    pub aws_target_type: Option<TargetType>,
     pub services: Vec<ServiceRef>,
+    /// Whether the user named the target Services (`--service`, `services:`).
+    pub services_named: bool,
     pub gateway: String,
     pub namespace: String,
     pub annotations: Vec<(String, String)>,
     pub keep_annotations: Vec<String>,
     pub log_file: Option<PathBuf>,
     pub strict: bool,
-    pub rules: BTreeMap<String, Level>,
+    /// Rule levels from the config file's `rules:` (check adds `--rule` on top).
+    pub levels: Levels,
     /// `externalTLS.host` (or the Ingress/Gateway host) from `--values`, for `guide`.
     pub host: Option<String>,
 }
@@ -118,7 +211,8 @@ impl Default for Config {
             mode: Mode::Auto,
             controllers: Vec::new(),
             scheme: Scheme::InternetFacing,
-            aws_target_type: TargetType::Ip,
+            aws_target_type: None,
+            services_named: false,
             services: vec![ServiceRef {
                 namespace: None,
                 name: "spaces-router".to_string(),
@@ -129,7 +223,7 @@ impl Default for Config {
             keep_annotations: Vec::new(),
             log_file: None,
             strict: false,
-            rules: BTreeMap::new(),
+            levels: Levels::default(),
             host: None,
         }
     }
@@ -453,8 +547,9 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
         ));
     }
 
-    let services = match first_non_empty([Some(args.services.clone()), file.services.clone(), None])
-    {
+    let named = first_non_empty([Some(args.services.clone()), file.services.clone(), None]);
+    let services_named = named.is_some();
+    let services = match named {
         Some(raw) => raw
             .iter()
             .map(|s| service_ref(s))
@@ -485,9 +580,9 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
         scheme: args.scheme.or(file.scheme).unwrap_or(defaults.scheme),
         aws_target_type: args
             .aws_target_type
-            .or(file.aws.and_then(|a| a.target_type))
-            .unwrap_or(defaults.aws_target_type),
+            .or(file.aws.and_then(|a| a.target_type)),
         services,
+        services_named,
         gateway: args
             .gateway
             .clone()
@@ -503,7 +598,7 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
         keep_annotations,
         log_file: args.log_file.clone().or(file.log_file),
         strict: args.strict || file.strict.unwrap_or(false),
-        rules: file.rules.unwrap_or_default(),
+        levels: Levels::from_config(&file.rules.unwrap_or_default())?,
         host: values.host,
     })
 }

@@ -1,9 +1,7 @@
 //! `diff`: what render would change, as one unified diff per changed document.
 //!
-//! Render never drops or reorders documents: it edits some in place and adds a few
-//! right after the one they belong with. So the output documents line up with the
-//! input ones, and a document whose kind and name differ from the input document at
-//! the same place is an added one.
+//! Render says which documents it changed and which it added after them; the diff
+//! reads that, without splitting or parsing the output again.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -12,9 +10,9 @@ use similar::TextDiff;
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::manifest::{self, Object, Stream, Trees};
+use crate::manifest::{self, Object, Stream};
 use crate::render::{self, Report};
-use crate::stream;
+use crate::rules;
 use crate::yaml::Edits;
 
 /// Shown instead of every value under a Secret's `data` or `stringData`.
@@ -30,58 +28,46 @@ pub struct Diffed {
     pub report: Report,
 }
 
-/// Renders `input` with `config` and diffs each document against its rendered form.
-/// `color` adds ANSI colours (the caller decides: a terminal, and no `NO_COLOR`).
+/// Renders `input` with `config` and diffs each document render changed against its
+/// rendered form, and shows each added document whole. `color` adds ANSI colours (the
+/// caller decides: a terminal, and no `NO_COLOR`).
 pub fn diff(input: &[u8], file: &str, config: &Config, color: bool) -> Result<Diffed> {
     let text = manifest::decode(input, file)?;
-    // Render reads the trees of documents with objects only; the diff itself compares
-    // document texts.
-    let stream = Stream::parse_keeping(text, file, &config.namespace, Trees::OfObjects)?;
+    let stream = Stream::parse_keeping(text, file, &config.namespace, rules::RULE_TREES)?;
     let rendered = render::render_stream(&stream, config)?;
     let mut diffed = Diffed {
         text: String::new(),
         changed: 0,
         report: rendered.report,
     };
-    if stream.is_empty() {
-        return Ok(diffed);
-    }
-    let output = rendered.output.as_str();
-    let chunks = stream::split(output);
-    let mut j = 0;
-    for doc in &stream.docs {
-        // Documents render added before this one's edited form.
-        while j < chunks.len() {
-            let out = &output[chunks[j].range.clone()];
-            if out == doc.text || same_identity(doc.objects.first(), out, &config.namespace) {
-                break;
-            }
-            diffed.push(None, "", out, file, j + 1, &config.namespace, color);
-            j += 1;
-        }
-        let Some(chunk) = chunks.get(j) else { break };
-        let out = &output[chunk.range.clone()];
-        if out != doc.text {
+    // Output document numbers: each added document shifts the ones after it.
+    let mut shift = 0;
+    for part in &rendered.parts {
+        let doc = &stream.docs[part.document];
+        if let Some(new) = &part.text {
             let heading = Heading {
                 template: manifest::template_of(doc, doc.objects.first()),
                 object: doc.objects.first().map(Object::label),
                 document: doc.index + 1,
             };
-            diffed.push(
-                Some(heading),
-                doc.text,
-                out,
-                file,
-                doc.index + 1,
-                &config.namespace,
-                color,
-            );
+            // Only a document that holds a Secret needs masking (and a parse for it).
+            let secret = doc.objects.iter().any(|o| o.kind == "Secret");
+            let (old, new) = if secret {
+                (
+                    mask_secrets(doc.text, &config.namespace),
+                    mask_secrets(new, &config.namespace),
+                )
+            } else {
+                (Cow::Borrowed(doc.text), Cow::Borrowed(new.as_str()))
+            };
+            diffed.push(Some(heading), &old, &new, file, 0, &config.namespace, color);
         }
-        j += 1;
-    }
-    for (k, chunk) in chunks.iter().enumerate().skip(j) {
-        let out = &output[chunk.range.clone()];
-        diffed.push(None, "", out, file, k + 1, &config.namespace, color);
+        for added in &part.added {
+            shift += 1;
+            let document = doc.index + 1 + shift;
+            let added = mask_secrets(added, &config.namespace);
+            diffed.push(None, "", &added, file, document, &config.namespace, color);
+        }
     }
     Ok(diffed)
 }
@@ -90,21 +76,6 @@ struct Heading {
     template: Option<String>,
     object: Option<String>,
     document: usize,
-}
-
-/// Whether a rendered document holds the same first object as the input document.
-fn same_identity(input: Option<&Object>, rendered: &str, namespace: &str) -> bool {
-    let Some(input) = input else {
-        return false;
-    };
-    let Ok(parsed) = Stream::parse(rendered, "", namespace) else {
-        return false;
-    };
-    parsed
-        .docs
-        .first()
-        .and_then(|d| d.objects.first())
-        .is_some_and(|o| o.kind == input.kind && o.name == input.name)
 }
 
 impl Diffed {
@@ -130,8 +101,6 @@ impl Diffed {
                 document,
             }
         });
-        let old = mask_secrets(old, namespace);
-        let new = mask_secrets(new, namespace);
         let name = heading
             .template
             .clone()
@@ -147,7 +116,7 @@ impl Diffed {
         };
         let _ = writeln!(self.text, "{bold}--- a/{name}{what}{reset}");
         let _ = writeln!(self.text, "{bold}+++ b/{name}{what}{reset}");
-        let diff = TextDiff::from_lines(old.as_ref(), new.as_ref());
+        let diff = TextDiff::from_lines(old, new);
         let hunks = diff.unified_diff().context_radius(3).to_string();
         for line in hunks.lines() {
             let paint = match line.as_bytes().first() {
@@ -167,7 +136,7 @@ impl Diffed {
 }
 
 /// Replaces every value under `data` and `stringData` of the Secrets in one document
-/// with [`MASK`], so that a diff never shows a Secret value (SPEC §3.7).
+/// with [`MASK`], so that a diff never shows a Secret value.
 pub fn mask_secrets<'t>(text: &'t str, namespace: &str) -> Cow<'t, str> {
     if text.is_empty() {
         return Cow::Borrowed(text);
@@ -185,10 +154,12 @@ pub fn mask_secrets<'t>(text: &'t str, namespace: &str) -> Cow<'t, str> {
         // Offsets of this document's tree are relative to its own text.
         let base = parsed.range(doc).start;
         for object in doc.objects.iter().filter(|o| o.kind == "Secret") {
-            for field in ["data", "stringData"] {
-                let Some(map) = tree.get(object.node, field) else {
-                    continue;
-                };
+            // Every `data` and `stringData` entry, a repeated key's earlier ones too.
+            let fields = tree
+                .entries(object.node)
+                .iter()
+                .filter(|&&(k, _)| matches!(tree.scalar(k), Some("data" | "stringData")));
+            for &(_, map) in fields {
                 if !tree.is_map(map) {
                     let n = tree.node(map);
                     edits.replace(base + n.start..base + n.end, MASK);

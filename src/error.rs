@@ -69,6 +69,12 @@ pub enum Error {
         help: Option<String>,
     },
 
+    /// `check` read input that is not valid YAML (its SE503 findings say where).
+    #[error(
+        "the input is not valid YAML (SE503); nothing else in the broken documents was checked"
+    )]
+    InvalidYaml,
+
     /// `--strict` and at least one warning.
     #[error("{count} warning(s) and --strict: failing")]
     Strict { count: usize },

@@ -503,7 +503,7 @@ fn ops_yaml(ops: &[Op]) -> String {
 
 /// The objects of a stream with their documents, for pairing.
 fn objects<'s, 'a>(stream: &'s Stream<'a>) -> Vec<(&'s Document<'a>, &'s Object<'a>)> {
-    stream.objects().collect()
+    stream.objects().map(|o| (o.doc, o.object)).collect()
 }
 
 /// What pairs an output object with its input object: apiVersion, kind, namespace, name.

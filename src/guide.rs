@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use crate::cli::Mode;
 use crate::config::Config;
+use crate::config::Mode;
 use crate::presets::Cloud;
 
 /// The post-install steps as plain text.
@@ -126,7 +126,9 @@ fn cloud_title(cloud: Cloud) -> &'static str {
     }
 }
 
-/// AWS reports a load balancer by host name; GCP and Azure by IP (DOMAIN.md).
+/// AWS reports a load balancer by host name; GCP and Azure by IP (each provider's
+/// `status.loadBalancer.ingress`: the AWS Load Balancer Controller sets `hostname`,
+/// GKE and cloud-provider-azure set `ip`).
 fn address_field(cloud: Cloud) -> &'static str {
     match cloud {
         Cloud::Aws => "hostname",

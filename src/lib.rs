@@ -12,15 +12,16 @@ pub mod diff;
 pub mod error;
 pub mod export;
 pub mod guide;
-pub mod lint;
 pub mod manifest;
 pub mod presets;
 pub mod render;
+pub mod report;
 pub mod router;
+pub mod rules;
 pub mod stream;
-pub mod transform;
 pub mod yaml;
 
 pub use config::Config;
 pub use error::{Error, Result};
 pub use render::{Rendered, Report, render};
+pub use rules::{Finding, check};

@@ -1,6 +1,9 @@
 //! The command-line entry point: parse arguments, call the library, write stdout,
 //! report diagnostics, and map the outcome to an exit code. The only place that prints.
 
+// The one place that writes stdout and stderr (Cargo.toml denies printing elsewhere).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,7 +13,8 @@ use clap::{CommandFactory, Parser};
 use spaces_expose::cli::{CheckArgs, CheckFormat, Cli, Command, DiffArgs, RenderArgs, TableFormat};
 use spaces_expose::config::{self, Config};
 use spaces_expose::error::Error;
-use spaces_expose::lint::{self, format};
+use spaces_expose::report as format;
+use spaces_expose::rules::{self, registry};
 use spaces_expose::{catalog, diff, guide, render};
 
 /// Where diagnostics go besides stderr: `--log-file`, and under Helm 4 (which discards
@@ -115,7 +119,7 @@ fn run_render(args: &RenderArgs, diagnostics: &mut Diagnostics) -> Result<ExitCo
     let rendered = render::render(&input, "<stdin>", &config)?;
     let report = &rendered.report;
     for warning in &report.warnings {
-        diagnostics.warn(&warning.to_string());
+        diagnostics.warn(&render_warning(warning));
     }
     if config.strict && !report.warnings.is_empty() {
         return Err(Error::Strict {
@@ -130,6 +134,20 @@ fn run_render(args: &RenderArgs, diagnostics: &mut Diagnostics) -> Result<ExitCo
         diagnostics.detail(note);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A finding render cannot fix, as a warning line: where, then what (with its code).
+fn render_warning(finding: &rules::Finding) -> String {
+    if finding.document == 0 {
+        format!("{} [{}]", finding.message, finding.code)
+    } else {
+        format!(
+            "{}: {} [{}]",
+            finding.location(),
+            finding.message,
+            finding.code
+        )
+    }
 }
 
 /// The files named on the command line, or stdin; each with the name messages use.
@@ -154,12 +172,12 @@ fn read_inputs(files: &[String]) -> Result<Vec<(String, Vec<u8>)>, Error> {
 fn run_check(args: &CheckArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
     let config = config::resolve(&args.render)?;
     *diagnostics = Diagnostics::for_args(&args.render, Some(&config));
-    let levels = lint::Levels::resolve(&config.rules, &args.rules)?;
+    let levels = config.levels.clone().with_flags(&args.rules)?;
     let mut findings = Vec::new();
     let mut notes = Vec::new();
     let mut invalid = false;
     for (name, bytes) in read_inputs(&args.files)? {
-        let report = lint::check(&bytes, &name, &config, &levels);
+        let report = rules::check(&bytes, &name, &config, &levels);
         invalid |= report.invalid;
         findings.extend(report.findings);
         for note in report.notes {
@@ -178,13 +196,10 @@ fn run_check(args: &CheckArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode
         CheckFormat::Sarif => format::sarif(&findings),
     };
     write_stdout(out.as_bytes())?;
-    let (errors, warnings) = lint::counts(&findings);
+    let (errors, warnings) = rules::counts(&findings);
     diagnostics.detail(&format!("check: {errors} error(s), {warnings} warning(s)"));
     if invalid {
-        diagnostics.error(&Error::Usage(
-            "the input is not valid YAML (SE503); nothing else in the broken documents was checked"
-                .to_string(),
-        ));
+        diagnostics.error(&Error::InvalidYaml);
         return Ok(ExitCode::from(2));
     }
     if errors > 0 || (config.strict && warnings > 0) {
@@ -201,13 +216,18 @@ fn run_diff(args: &DiffArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode, 
         io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut text = String::new();
     let mut changed = 0;
+    let mut warnings = 0;
     for (name, bytes) in read_inputs(&args.files)? {
         let diffed = diff::diff(&bytes, &name, &config, color)?;
         for warning in &diffed.report.warnings {
-            diagnostics.warn(&warning.to_string());
+            diagnostics.warn(&render_warning(warning));
         }
+        warnings += diffed.report.warnings.len();
         text.push_str(&diffed.text);
         changed += diffed.changed;
+    }
+    if config.strict && warnings > 0 {
+        return Err(Error::Strict { count: warnings });
     }
     write_stdout(text.as_bytes())?;
     if changed == 0 {
@@ -233,7 +253,7 @@ fn run_export(
     let (name, input) = read_inputs(&files)?.remove(0);
     let exported = spaces_expose::export::export(&input, &name, &config, args.format)?;
     for warning in &exported.report.warnings {
-        diagnostics.warn(&warning.to_string());
+        diagnostics.warn(&render_warning(warning));
     }
     if config.strict && !exported.report.warnings.is_empty() {
         return Err(Error::Strict {
@@ -270,14 +290,14 @@ fn run(cli: Cli, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Explain { code }) => {
-            let rule = lint::rules::find(&code).ok_or_else(|| {
-                let codes: Vec<&str> = lint::RULES.iter().map(|r| r.code).collect();
+            let rule = registry::find(&code).ok_or_else(|| {
+                let codes: Vec<&str> = registry::RULES.iter().map(|r| r.code_str()).collect();
                 Error::Usage(format!(
                     "unknown rule {code:?}; the rules are {}",
                     codes.join(", ")
                 ))
             })?;
-            write_stdout(lint::rules::explain(rule).as_bytes())?;
+            write_stdout(registry::explain(rule).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Completions { shell }) => {

@@ -40,8 +40,8 @@ impl Object<'_> {
 }
 
 /// One document of the stream. Kept small (72 bytes besides its tree and objects): a
-/// stream of 100,000 one-line documents holds 100,000 of them (SPEC §9: peak memory at
-/// most 3 × input + 16 MB).
+/// stream of 100,000 one-line documents holds 100,000 of them (docs/performance.md:
+/// peak memory at most 3 × input + 16 MB).
 #[derive(Debug)]
 pub struct Document<'a> {
     /// 0-based position in the stream.
@@ -57,6 +57,22 @@ pub struct Document<'a> {
     /// holds no object in a stream parsed with [`Trees::OfObjects`].
     pub tree: Option<Box<Tree<'a>>>,
     pub objects: Box<[Object<'a>]>,
+}
+
+/// An object with the document and the tree it lives in.
+#[derive(Debug, Clone, Copy)]
+pub struct Obj<'s, 'a> {
+    pub doc: &'s Document<'a>,
+    pub tree: &'s Tree<'a>,
+    pub object: &'s Object<'a>,
+}
+
+impl<'s, 'a> std::ops::Deref for Obj<'s, 'a> {
+    type Target = Object<'a>;
+
+    fn deref(&self) -> &Object<'a> {
+        self.object
+    }
 }
 
 #[derive(Debug)]
@@ -182,19 +198,27 @@ impl<'a> Stream<'a> {
         self.empty
     }
 
-    /// Every object with its document.
-    pub fn objects(&self) -> impl Iterator<Item = (&Document<'a>, &Object<'a>)> {
-        self.docs
-            .iter()
-            .flat_map(|d| d.objects.iter().map(move |o| (d, o)))
+    /// Every object with its document and tree. An object exists only in a parsed
+    /// document, so the tree is there by construction.
+    pub fn objects<'s>(&'s self) -> impl Iterator<Item = Obj<'s, 'a>> {
+        self.docs.iter().flat_map(|doc| {
+            let tree = doc.tree.as_deref();
+            tree.into_iter().flat_map(move |tree| {
+                doc.objects
+                    .iter()
+                    .map(move |object| Obj { doc, tree, object })
+            })
+        })
     }
 
     /// Objects of one kind.
-    pub fn of_kind<'s>(
-        &'s self,
-        kind: &'s str,
-    ) -> impl Iterator<Item = (&'s Document<'a>, &'s Object<'a>)> {
-        self.objects().filter(move |(_, o)| o.kind == kind)
+    pub fn of_kind<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = Obj<'s, 'a>> {
+        self.objects().filter(move |o| o.object.kind == kind)
+    }
+
+    /// Where a node of an object is, for messages.
+    pub fn at(&self, obj: &Obj, node: NodeId) -> Location {
+        self.location(obj.doc, Some(obj.object), node)
     }
 
     /// Where a byte offset of a document is, for messages.

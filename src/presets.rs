@@ -1,7 +1,7 @@
 //! The product's facts as data: cloud load-balancer annotation sets, the catalogue of
 //! keys that mean L7 or TLS termination, and the ingress/gateway controllers. The
-//! transforms, `check`, `presets` and `explain` all read these tables.
-//! Sources for every fact are in the comments (and in docs/presets.md).
+//! rules, `presets` and `explain` all read these tables. The source of every fact is in
+//! the comment beside it.
 
 use serde::Serialize;
 
@@ -483,6 +483,7 @@ fn neg_asks_for_ingress(value: &str) -> bool {
 pub const AWS_L4_TYPES: &[&str] = &["external", "nlb", "nlb-ip"];
 pub const AWS_TYPE_KEY: &str = AWS_TYPE;
 pub const AWS_SCHEME_KEY: &str = AWS_SCHEME;
+pub const AWS_TARGET_KEY: &str = AWS_TARGET;
 
 /// A label value in a controller preset.
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -674,8 +675,7 @@ pub const CONTROLLERS: &[ControllerPreset] = &[
         description: "Cilium Ingress or Gateway: its Envoy carries the reserved `ingress` identity",
         pod_labels: &[],
         namespace_labels: &[],
-        // SPEC §5.3 lists cilium as Gateway only, but Cilium's Ingress controller does
-        // TLS passthrough with this annotation ("Supported Ingress annotations" in
+        // Cilium's Ingress controller does TLS passthrough with this annotation ("Supported Ingress annotations" in
         // cilium Documentation/network/servicemesh/ingress.rst, cilium/cilium#28751).
         ingress_passthrough: &[("ingress.cilium.io/tls-passthrough", "enabled")],
         ingress_classes: &["cilium"],

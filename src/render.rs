@@ -1,13 +1,15 @@
-//! The post-renderer: parse the stream, let each transform plan its splices, and
-//! assemble the output. All or nothing: any error and no output at all.
+//! The post-renderer: the rules' findings on the stream ([`crate::rules::analyze`]),
+//! their fixes applied through each document's writer, and the output assembled. Render
+//! refuses where a rule says so and warns about every finding it cannot fix, so that
+//! `check` on its input reports exactly what render does (docs/design.md). All or
+//! nothing: any error and no output at all.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::config::Config;
-use crate::error::{Error, Location, Result};
-use crate::manifest::{Document, Object, Stream, Trees};
-use crate::transform;
-use crate::yaml::write::{Unsupported, Writer};
+use crate::error::{Error, Result};
+use crate::manifest::{Stream, decode};
+use crate::rules::{self, Code, Finding, Fix, Note, Remedy};
 
 /// What render prints when the stream holds no resources: Helm 4 rejects an empty
 /// post-renderer output, and a comment is valid YAML with no objects.
@@ -20,26 +22,14 @@ pub struct Change {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Warning {
-    pub message: String,
-    pub location: Option<Location>,
-}
-
-impl std::fmt::Display for Warning {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.location {
-            Some(location) => write!(f, "{location}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
-
 /// Everything render has to say besides the manifests.
 #[derive(Debug, Default, Clone)]
 pub struct Report {
     pub changes: Vec<Change>,
-    pub warnings: Vec<Warning>,
+    /// The findings render cannot fix: check reports exactly these too.
+    pub warnings: Vec<Finding>,
+    /// The findings whose fixes render applied.
+    pub fixed: Vec<Finding>,
     /// Extra detail for `-v`.
     pub notes: Vec<String>,
 }
@@ -48,116 +38,124 @@ pub struct Report {
 pub struct Rendered {
     pub output: String,
     pub report: Report,
+    /// The documents render changed or added after, in stream order.
+    pub parts: Vec<Part>,
 }
 
-/// The splices and added documents planned for a stream, by document index. Only the
-/// few documents render touches have an entry: a stream of 100,000 small documents
-/// must not pay for a writer slot each.
-pub struct Plan<'s, 'a> {
-    pub stream: &'s Stream<'a>,
-    pub config: &'s Config,
-    writers: BTreeMap<usize, Writer<'s, 'a>>,
-    added: BTreeMap<usize, Vec<String>>,
-    pub report: Report,
-}
-
-impl<'s, 'a> Plan<'s, 'a> {
-    pub fn new(stream: &'s Stream<'a>, config: &'s Config) -> Self {
-        Plan {
-            stream,
-            config,
-            writers: BTreeMap::new(),
-            added: BTreeMap::new(),
-            report: Report::default(),
+/// Plans the fixes of a stream's findings: refuses where a rule says so, applies every
+/// fix through each document's writer, and sorts the rest into warnings.
+fn plan(stream: &Stream, config: &Config) -> Result<(Vec<Part>, Report)> {
+    let analysis = rules::analyze(stream, config, &config.levels);
+    if let Some(refused) = analysis
+        .findings
+        .iter()
+        .find(|f| matches!(f.remedy, Remedy::Refuse(_)))
+    {
+        let Remedy::Refuse(help) = &refused.remedy else {
+            unreachable!("found as a refusal")
+        };
+        return Err(Error::input(
+            refused.location(),
+            format!("{} [{}]", refused.message, refused.code),
+            Some(help.clone()),
+        ));
+    }
+    let mut report = Report {
+        notes: analysis.notes,
+        ..Report::default()
+    };
+    // The fixes of each document, in the order the rules found them.
+    let mut fixes: BTreeMap<usize, Vec<(&Fix, &Finding)>> = BTreeMap::new();
+    for finding in &analysis.findings {
+        match &finding.remedy {
+            Remedy::Fix(fix) => fixes.entry(fix.document).or_default().push((fix, finding)),
+            Remedy::Warn => report.warnings.push(finding.clone()),
+            Remedy::Shared | Remedy::Refuse(_) => {}
         }
     }
-
-    /// The writer for a document (created on first use).
-    pub fn writer(&mut self, doc: &'s Document<'a>) -> &mut Writer<'s, 'a> {
-        let tree = doc.tree.as_ref().expect("only parsed documents are edited");
-        self.writers
-            .entry(doc.index)
-            .or_insert_with(|| Writer::new(tree))
-    }
-
-    /// Adds a whole document right after `doc`.
-    pub fn add_after(&mut self, doc: &Document, text: String) {
-        self.added.entry(doc.index).or_default().push(text);
-    }
-
-    pub fn change(&mut self, object: &Object, notes: Vec<String>) {
-        if !notes.is_empty() {
-            self.report.changes.push(Change {
-                object: object.label(),
-                notes,
-            });
+    let mut parts = Vec::new();
+    let mut changes = Vec::new();
+    for (index, fixes) in fixes {
+        let doc = &stream.docs[index];
+        let labelled: Vec<(&Fix, Option<String>)> = fixes
+            .iter()
+            .map(|&(fix, finding)| (fix, finding.location().object))
+            .collect();
+        let applied = rules::finding::apply_fixes(stream, doc, &labelled).map_err(|refusal| {
+            Error::input(
+                refusal.location,
+                format!("{} [{}]", refusal.message, Code::SE504),
+                Some(Code::SE504.rule().fix.to_string()),
+            )
+        })?;
+        for &(fix, finding) in &fixes {
+            note_change(&mut changes, finding, &fix.notes);
         }
-    }
-
-    pub fn warn(&mut self, message: impl Into<String>, location: Option<Location>) {
-        self.report.warnings.push(Warning {
-            message: message.into(),
-            location,
+        if applied.text.is_none() && applied.added.is_empty() {
+            continue;
+        }
+        parts.push(Part {
+            document: index,
+            range: stream.range(doc),
+            text: applied.text,
+            added: applied.added,
+            newline: if doc.text.contains("\r\n") {
+                "\r\n"
+            } else {
+                "\n"
+            },
         });
     }
-
-    /// An error positioned at a writer's refusal.
-    pub fn unsupported(&self, doc: &Document, object: &Object, err: Unsupported) -> Error {
-        Error::input(
-            self.stream.location_at(doc, Some(object), err.at),
-            format!("cannot edit this layout safely: {}", err.message),
-            Some("rewrite that part of the template in plain block style".to_string()),
-        )
-    }
-
-    /// Applies the plan: the edited text of each changed document, and what goes after it.
-    fn into_parts(mut self) -> Result<(Vec<Part>, Report)> {
-        let mut parts = Vec::new();
-        let touched: BTreeSet<usize> = self
-            .writers
-            .keys()
-            .chain(self.added.keys())
-            .copied()
-            .collect();
-        for index in touched {
-            let doc = &self.stream.docs[index];
-            let writer = self.writers.remove(&index);
-            let added = self.added.remove(&index).unwrap_or_default();
-            let text = match writer {
-                Some(w) if !w.edits.is_empty() => Some(w.edits.apply(doc.text).map_err(|e| {
-                    Error::input(
-                        self.stream.location_at(doc, None, e.second.start),
-                        e.to_string(),
-                        None,
-                    )
-                })?),
-                _ => None,
-            };
-            if text.is_some() || !added.is_empty() {
-                parts.push(Part {
-                    range: self.stream.range(doc),
-                    text,
-                    added,
-                    newline: if doc.text.contains("\r\n") {
-                        "\r\n"
-                    } else {
-                        "\n"
-                    },
-                });
-            }
-        }
-        Ok((parts, self.report))
-    }
+    report.changes = changes
+        .into_iter()
+        .map(|(object, notes)| Change {
+            object,
+            notes: notes.iter().map(Note::to_string).collect(),
+        })
+        .collect();
+    report.fixed = analysis
+        .findings
+        .into_iter()
+        .filter(Finding::is_fixed_by_render)
+        .collect();
+    Ok((parts, report))
 }
 
-/// A changed document: its byte range in the input, its new text (when edited), and the
-/// documents added after it.
-struct Part {
-    range: std::ops::Range<usize>,
-    text: Option<String>,
-    added: Vec<String>,
+/// Merges a fix's notes into the summary of its object: counts of the same thing add
+/// up, and the summary reads conversions first, then additions, changes, removals.
+fn note_change(changes: &mut Vec<(String, Vec<Note>)>, finding: &Finding, notes: &[Note]) {
+    let object = finding.location().object.unwrap_or_default();
+    let at = match changes.iter().position(|(o, _)| *o == object) {
+        Some(at) => at,
+        None => {
+            changes.push((object, Vec::new()));
+            changes.len() - 1
+        }
+    };
+    let merged = &mut changes[at].1;
+    for note in notes {
+        if !merged.iter_mut().any(|m| m.merge(note)) {
+            merged.push(note.clone());
+        }
+    }
+    merged.sort_by_key(|n| match n {
+        Note::Text(_) => 0,
+        Note::Count { sign: "+", .. } => 1,
+        Note::Count { sign: "~", .. } => 2,
+        Note::Count { .. } => 3,
+    });
+}
+
+/// A changed document: its index and byte range in the input, its new text (when
+/// edited), and the documents added after it.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub document: usize,
+    pub range: std::ops::Range<usize>,
+    pub text: Option<String>,
+    pub added: Vec<String>,
     /// The line break to end the document with before an added one.
-    newline: &'static str,
+    pub newline: &'static str,
 }
 
 /// The output: the input with the changed documents replaced. Unchanged runs of
@@ -189,19 +187,14 @@ fn assemble(input: &str, parts: &[Part]) -> String {
 
 /// Renders a stream with the given options.
 pub fn render(input: &[u8], file: &str, config: &Config) -> Result<Rendered> {
-    let text = crate::manifest::decode(input, file)?;
-    // Render reads and edits objects only: other documents keep no tree.
-    let stream = Stream::parse_keeping(text, file, &config.namespace, Trees::OfObjects)?;
+    let text = decode(input, file)?;
+    let stream = Stream::parse_keeping(text, file, &config.namespace, rules::RULE_TREES)?;
     if stream.is_empty() {
         return Ok(no_resources());
     }
-    let (parts, report) = {
-        let mut plan = Plan::new(&stream, config);
-        transform::apply_all(&mut plan)?;
-        plan.into_parts()?
-    };
+    let (parts, report) = plan(&stream, config)?;
     // Free the trees before the output is built: peak memory is then the input plus the
-    // larger of the trees and the output, not all three (SPEC §9: 3 × input + 16 MB).
+    // larger of the trees and the output, not all three (docs/performance.md).
     // Large streams free them on all cores, as they were built.
     if stream.docs.len() >= PARALLEL_DROP {
         use rayon::prelude::*;
@@ -215,6 +208,7 @@ pub fn render(input: &[u8], file: &str, config: &Config) -> Result<Rendered> {
     Ok(Rendered {
         output: assemble(text, &parts),
         report,
+        parts,
     })
 }
 
@@ -249,19 +243,19 @@ fn no_resources() -> Rendered {
     Rendered {
         output: NO_RESOURCES.to_string(),
         report: Report::default(),
+        parts: Vec::new(),
     }
 }
 
-/// Renders an already parsed stream (shared with `diff` and `check`).
+/// Renders an already parsed stream (shared with `diff`).
 pub fn render_stream(stream: &Stream, config: &Config) -> Result<Rendered> {
     if stream.is_empty() {
         return Ok(no_resources());
     }
-    let mut plan = Plan::new(stream, config);
-    transform::apply_all(&mut plan)?;
-    let (parts, report) = plan.into_parts()?;
+    let (parts, report) = plan(stream, config)?;
     Ok(Rendered {
         output: assemble(stream.input, &parts),
         report,
+        parts,
     })
 }

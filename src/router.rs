@@ -1,31 +1,93 @@
-//! Which objects carry traffic to the router: the target Services, the Ingresses whose
-//! backend is one, and the NetworkPolicies that select the router pods. Shared by the
-//! transforms and the lint rules, so that `check` reports on exactly what render edits.
+//! The shared questions: which objects carry traffic to the router (the target
+//! Services, the Ingresses whose backend is one, the Spaces Gateway and its routes, the
+//! NetworkPolicies that select the router pods), which class an Ingress has, and which
+//! namespace the Gateway is in. Every rule asks here, so that no two rules, and hence
+//! no check and render, can answer differently.
 
 use std::collections::BTreeSet;
 
 use crate::config::Config;
-use crate::manifest::{Document, Object, Stream};
+use crate::manifest::{Obj, Object, Stream};
 use crate::yaml::{NodeId, Tree};
+
+/// The Gateway API group.
+pub const GATEWAY_GROUP: &str = "gateway.networking.k8s.io";
+
+/// The annotation older manifests use instead of `spec.ingressClassName`.
+pub const INGRESS_CLASS_ANNOTATION: &str = "kubernetes.io/ingress.class";
 
 /// A set of `key=value` labels.
 pub type LabelSet = BTreeSet<(String, String)>;
 
 /// Services named by `--service` (core `v1` Services only), in stream order.
-pub fn target_services<'s, 'a>(
-    stream: &'s Stream<'a>,
-    config: &Config,
-) -> Vec<(&'s Document<'a>, &'s Object<'a>)> {
+pub fn target_services<'s, 'a>(stream: &'s Stream<'a>, config: &Config) -> Vec<Obj<'s, 'a>> {
     stream
         .of_kind("Service")
-        .filter(|(_, o)| o.api_version.is_empty() || o.api_version == "v1")
-        .filter(|(_, o)| {
-            config
-                .services
-                .iter()
-                .any(|s| s.matches(&o.namespace, &o.name))
-        })
+        .filter(|o| o.api_version.is_empty() || o.api_version == "v1")
+        .filter(|o| is_target(config, &o.namespace, &o.name))
         .collect()
+}
+
+/// Whether a Service `name` seen from `namespace` is a target.
+pub fn is_target(config: &Config, namespace: &str, name: &str) -> bool {
+    config.services.iter().any(|s| s.matches(namespace, name))
+}
+
+/// The Ingresses whose backend is a target Service, in stream order.
+pub fn router_ingresses<'s, 'a>(stream: &'s Stream<'a>, config: &Config) -> Vec<Obj<'s, 'a>> {
+    stream
+        .of_kind("Ingress")
+        .filter(|o| is_ingress(o) && ingress_routes_to_target(o.tree, o, config))
+        .collect()
+}
+
+/// The class of an Ingress and the node that names it: a non-empty
+/// `spec.ingressClassName`, else the legacy annotation (the API server prefers the field
+/// when both are set; an empty field names no class).
+pub fn ingress_class<'t>(tree: &'t Tree, object: &Object) -> Option<(&'t str, NodeId)> {
+    let field = tree.path(object.node, &["spec", "ingressClassName"]);
+    let annotation = tree.path(
+        object.node,
+        &["metadata", "annotations", INGRESS_CLASS_ANNOTATION],
+    );
+    [field, annotation]
+        .into_iter()
+        .flatten()
+        .find_map(|n| tree.string(n).filter(|s| !s.is_empty()).map(|s| (s, n)))
+}
+
+/// The Spaces Gateways: `--gateway` by name, of the Gateway API group.
+pub fn spaces_gateways<'s, 'a>(stream: &'s Stream<'a>, config: &Config) -> Vec<Obj<'s, 'a>> {
+    stream
+        .of_kind("Gateway")
+        .filter(|o| o.group() == GATEWAY_GROUP && o.name == config.gateway)
+        .collect()
+}
+
+/// The namespace of the Spaces Gateway: where the release renders it, else `fallback`
+/// (the namespace of the router's own objects: a Gateway rendered by the same release
+/// lands there).
+pub fn gateway_namespace(stream: &Stream, config: &Config, fallback: &str) -> String {
+    spaces_gateways(stream, config)
+        .first()
+        .map_or_else(|| fallback.to_string(), |g| g.namespace.to_string())
+}
+
+/// Whether a route's `backendRefs` item is a target Service (kind Service of the core
+/// group is the default; the namespace defaults to the route's).
+pub fn backend_is_target(config: &Config, tree: &Tree, route: &Object, backend: NodeId) -> bool {
+    let kind = tree.str_at(backend, &["kind"]).unwrap_or("Service");
+    let group = tree.str_at(backend, &["group"]).unwrap_or("");
+    if kind != "Service" || !group.is_empty() {
+        return false;
+    }
+    let Some(name) = tree.str_at(backend, &["name"]) else {
+        return false;
+    };
+    let namespace = tree
+        .str_at(backend, &["namespace"])
+        .unwrap_or(&route.namespace);
+    is_target(config, namespace, name)
 }
 
 /// An Ingress of `networking.k8s.io`, or of the old `extensions` group.
@@ -57,12 +119,7 @@ pub fn ingress_routes_to_target(tree: &Tree, object: &Object, config: &Config) -
     backends.into_iter().any(|b| {
         tree.str_at(b, &["service", "name"])
             .or_else(|| tree.str_at(b, &["serviceName"]))
-            .is_some_and(|name| {
-                config
-                    .services
-                    .iter()
-                    .any(|s| s.matches(&object.namespace, name))
-            })
+            .is_some_and(|name| is_target(config, &object.namespace, name))
     })
 }
 
@@ -80,23 +137,35 @@ pub fn label_set(tree: &Tree, map: NodeId) -> Option<LabelSet> {
 
 /// `(namespace, spec.selector)` of each Service, in the order given; a Service without
 /// a comparable selector gets an empty set (it selects no pods to compare with).
-pub fn selectors(services: &[(&Document, &Object)]) -> Vec<(String, LabelSet)> {
+pub fn selectors(services: &[Obj]) -> Vec<(String, LabelSet)> {
     services
         .iter()
-        .map(|(doc, svc)| {
-            let selector = doc
+        .map(|svc| {
+            let selector = svc
                 .tree
-                .as_ref()
-                .and_then(|tree| label_set(tree, tree.path(svc.node, &["spec", "selector"])?))
+                .path(svc.node, &["spec", "selector"])
+                .and_then(|s| label_set(svc.tree, s))
                 .unwrap_or_default();
             (svc.namespace.to_string(), selector)
         })
         .collect()
 }
 
+/// Whether a NetworkPolicy restricts ingress: `policyTypes` lists `Ingress`, or is
+/// absent (the API server then sets `Ingress`, plus `Egress` when egress rules exist).
+pub fn restricts_ingress(tree: &Tree, policy: NodeId) -> bool {
+    match tree.path(policy, &["spec", "policyTypes"]) {
+        Some(types) => tree
+            .items(types)
+            .iter()
+            .any(|&t| tree.string(t) == Some("Ingress")),
+        None => true,
+    }
+}
+
 /// The indexes (in `selectors`) of the Services whose pods a NetworkPolicy governs: its
 /// `spec.podSelector.matchLabels` is a non-empty subset of the Service's selector, in
-/// the same namespace (SPEC §4.4). An empty pod selector (every pod of the namespace) or
+/// the same namespace (docs/edits.md, "NetworkPolicy"). An empty pod selector (every pod of the namespace) or
 /// `matchExpressions` (not evaluated here) make it no router policy.
 pub fn policy_targets(
     tree: &Tree,

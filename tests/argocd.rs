@@ -16,7 +16,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{binary, helm, helm_cases, objects, root, text, tool};
+use common::gitops::{binary, helm, helm_cases, objects, root, text, tool};
 
 /// Argo CD's default `ARGOCD_EXEC_TIMEOUT` for each plugin command.
 const TIMEOUT: Duration = Duration::from_secs(90);
@@ -658,7 +658,7 @@ fn example_application_uses_the_plugin() {
     assert_eq!(app["kind"], "Application");
     let source_plugin = &app["spec"]["source"]["plugin"];
     assert_eq!(source_plugin["name"], plugin().metadata.name.as_str());
-    let help = text_of(common::bin().args(["--help"]));
+    let help = text_of(common::gitops::bin().args(["--help"]));
     for var in source_plugin["env"].as_array().expect("env") {
         let name = var["name"].as_str().expect("name");
         assert!(

@@ -5,50 +5,21 @@
 //! `UPDATE_GOLDEN=1` rewrites. `docs/rules.md` is generated from the registry and
 //! rewritten with `UPDATE_DOCS=1`.
 
-use std::path::{Path, PathBuf};
+// A skipped Helm run says so on stderr.
+#![allow(clippy::print_stderr)]
 
-use assert_cmd::Command;
+use std::path::PathBuf;
+
 use clap::Parser;
 use serde_json::Value;
 use spaces_expose::cli::{Cli, Command as Sub};
-use spaces_expose::config::{self, Config, Level};
-use spaces_expose::lint::{self, Finding, RULES, rules::Fixes};
+use spaces_expose::config::{self, Config, Level, Levels};
 use spaces_expose::render;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
 
-fn args_of(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("args"))
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect()
-}
-
-fn bin() -> Command {
-    let mut cmd = Command::cargo_bin("spaces-expose").expect("binary is built");
-    cmd.env_clear().current_dir(root());
-    cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().expect("binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use common::{Run, args_of, bin, root, run};
+use spaces_expose::rules::{self, Finding, RULES, registry};
 
 fn check_stdin(args: &[&str], input: &str) -> Run {
     run(bin().arg("check").args(args).write_stdin(input.to_string()))
@@ -59,7 +30,7 @@ fn updating(var: &str) -> bool {
 }
 
 /// The options `check` would run with for these arguments.
-fn check_config(args: &[String]) -> (Config, lint::Levels) {
+fn check_config(args: &[String]) -> (Config, Levels) {
     let cli = Cli::try_parse_from(
         ["spaces-expose", "check"]
             .into_iter()
@@ -71,7 +42,11 @@ fn check_config(args: &[String]) -> (Config, lint::Levels) {
         unreachable!("parsed as check")
     };
     let config = config::resolve(&check.render).expect("fixture options resolve");
-    let levels = lint::Levels::resolve(&config.rules, &check.rules).expect("levels");
+    let levels = config
+        .levels
+        .clone()
+        .with_flags(&check.rules)
+        .expect("levels");
     (config, levels)
 }
 
@@ -238,7 +213,7 @@ fn rule_codes_are_unique_and_stable() {
             "{} {} {}\n",
             r.code,
             r.name,
-            lint::rules::level_name(r.level)
+            registry::level_name(r.level)
         ));
     }
     let path = root().join("testdata/check/codes.txt");
@@ -255,7 +230,7 @@ fn rule_codes_are_unique_and_stable() {
 #[test]
 fn docs_rules_md_is_generated_from_the_registry() {
     let path = root().join("docs/rules.md");
-    let generated = lint::rules::markdown();
+    let generated = registry::markdown();
     if updating("UPDATE_DOCS") {
         std::fs::write(&path, &generated).unwrap();
     }
@@ -272,7 +247,7 @@ fn docs_rules_md_is_generated_from_the_registry() {
 #[test]
 fn explain_prints_every_rule_and_rejects_unknown_codes() {
     for r in RULES {
-        let out = run(bin().args(["explain", r.code]));
+        let out = run(bin().args(["explain", r.code_str()]));
         assert_eq!(out.code, 0, "{}", r.code);
         assert!(out.stdout.starts_with(&format!("{} {}\n", r.code, r.name)));
         for part in ["level: ", "Bad:", "Good:", "Fix: "] {
@@ -465,7 +440,7 @@ fn sarif_validates_against_the_2_1_0_schema() {
     assert!(results.len() >= RULES.len());
     let first = &results[0];
     let index = first["ruleIndex"].as_u64().unwrap() as usize;
-    assert_eq!(RULES[index].code, first["ruleId"]);
+    assert_eq!(RULES[index].code_str(), first["ruleId"]);
     assert!(json_results(&clean.stdout).is_empty());
 }
 
@@ -518,22 +493,11 @@ fn exit_codes() {
 
 // ---------------------------------------------------------------- no false positives
 
-/// Findings of rules that render, run with the same options, is meant to fix.
-fn unfixed(findings: &[Finding], config: &Config) -> Vec<String> {
+/// Findings that render, run with the same options, fixes (it must have left none).
+fn unfixed(findings: &[Finding]) -> Vec<String> {
     findings
         .iter()
-        .filter(|f| {
-            let rule = lint::rules::find(f.code).unwrap();
-            match rule.render_fixes {
-                Fixes::Yes => true,
-                // Render writes passthrough annotations only for presets that have them.
-                Fixes::WithController => config
-                    .controllers
-                    .iter()
-                    .any(|c| !c.ingress_passthrough().is_empty()),
-                Fixes::No => f.code == "SE503",
-            }
-        })
+        .filter(|f| f.is_fixed_by_render() || f.code.as_str() == "SE503")
         .map(|f| {
             format!(
                 "{}:{}:{} {} {}",
@@ -556,9 +520,9 @@ fn no_false_positives_on_golden_render_outputs() {
         let args = args_of(&dir);
         let (config, levels) = check_config(&args);
         let bytes = std::fs::read(&expected).unwrap();
-        let report = lint::check(&bytes, &expected.display().to_string(), &config, &levels);
+        let report = rules::check(&bytes, &expected.display().to_string(), &config, &levels);
         assert!(!report.invalid, "{}", expected.display());
-        failures.extend(unfixed(&report.findings, &config));
+        failures.extend(unfixed(&report.findings));
         checked += 1;
     }
     assert!(checked > 0, "no golden render case found");
@@ -581,8 +545,8 @@ fn check_flags_what_render_refuses() {
         }
         let (config, levels) = check_config(&args);
         let input = std::fs::read(dir.join("input.yaml")).unwrap();
-        let report = lint::check(&input, "input.yaml", &config, &levels);
-        if !lint::has_errors(&report.findings) {
+        let report = rules::check(&input, "input.yaml", &config, &levels);
+        if !rules::has_errors(&report.findings) {
             failures.push(dir.display().to_string());
         }
     }
@@ -624,15 +588,15 @@ fn no_false_positives_on_real_captures_after_render() {
         let config = render_config(&args);
         let input = std::fs::read(&path).unwrap();
         let rendered = render::render(&input, &name, &config).expect("captures render");
-        let levels = lint::Levels::default();
-        let report = lint::check(rendered.output.as_bytes(), &name, &config, &levels);
+        let levels = Levels::default();
+        let report = rules::check(rendered.output.as_bytes(), &name, &config, &levels);
         assert!(!report.invalid, "{name}");
-        failures.extend(unfixed(&report.findings, &config));
+        failures.extend(unfixed(&report.findings));
         // Before render the LoadBalancer Services lack the AWS set: check sees it.
         if corpus_service(&name).is_some() {
-            let before = lint::check(&input, &name, &config, &levels);
+            let before = rules::check(&input, &name, &config, &levels);
             assert!(
-                before.findings.iter().any(|f| f.code == "SE102"),
+                before.findings.iter().any(|f| f.code.as_str() == "SE102"),
                 "{name}: SE102 expected before render"
             );
         }
@@ -900,7 +864,7 @@ fn helm_template_of_wrong_values_is_flagged_at_each_line() {
 fn findings_never_carry_level_off() {
     let input = secret_stream();
     let (config, levels) = check_config(&["--cloud=aws".to_string()]);
-    let report = lint::check(input.as_bytes(), "x", &config, &levels);
+    let report = rules::check(input.as_bytes(), "x", &config, &levels);
     assert!(!report.findings.is_empty());
     assert!(report.findings.iter().all(|f| f.level != Level::Off));
 }
@@ -909,7 +873,7 @@ fn findings_never_carry_level_off() {
 
 mod properties {
     use proptest::prelude::*;
-    use spaces_expose::lint;
+    use spaces_expose::rules;
 
     use super::check_config;
 
@@ -961,8 +925,8 @@ mod properties {
                 "--cloud=aws".to_string(),
                 "--controller=envoy-gateway,cilium".to_string(),
             ]);
-            let report = lint::check(input.as_bytes(), "p.yaml", &config, &levels);
-            let se503 = report.findings.iter().any(|f| f.code == "SE503");
+            let report = rules::check(input.as_bytes(), "p.yaml", &config, &levels);
+            let se503 = report.findings.iter().any(|f| f.code.as_str() == "SE503");
             prop_assert_eq!(se503, report.invalid);
             let line_count = input.lines().count().max(1);
             for f in &report.findings {

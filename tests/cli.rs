@@ -1,7 +1,9 @@
 //! The render command line: options, environment, config file, values files, exit
 //! codes, and what goes to stdout, stderr and the log file.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{bin as cmd, run_stdin as run};
 
 const SERVICE: &str = "apiVersion: v1
 kind: Service
@@ -21,27 +23,6 @@ metadata:
 spec:
   type: ClusterIP
 ";
-
-fn cmd() -> Command {
-    let mut cmd = Command::cargo_bin("spaces-expose").expect("binary is built");
-    cmd.env_clear();
-    cmd
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command, stdin: &str) -> Out {
-    let out = cmd.write_stdin(stdin.to_string()).output().expect("runs");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 #[test]
 fn renders_stdin_to_stdout_with_a_summary_on_stderr() {
@@ -415,4 +396,45 @@ fn lone_carriage_returns_are_refused_with_their_position() {
         "{}",
         out.stderr
     );
+}
+
+/// `--strict` means the same for diff as for render: a warning fails the run (exit 1)
+/// and nothing is written to stdout.
+#[test]
+fn strict_fails_diff_on_a_warning_as_it_fails_render() {
+    let blocked = "apiVersion: v1
+kind: Service
+metadata:
+  name: spaces-router
+spec:
+  selector: {app: spaces-router}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: spaces-router
+spec:
+  podSelector: {matchLabels: {app: spaces-router}}
+  ingress:
+    - from: [{podSelector: {matchLabels: {app: agent}}}]
+";
+    let args = ["--cloud=aws", "--mode=load-balancer"];
+    let lenient = run(cmd().arg("diff").args(args), blocked);
+    assert_eq!(lenient.code, 0, "{}", lenient.stderr);
+    assert!(
+        lenient.stdout.contains("+  type: \"LoadBalancer\""),
+        "{}",
+        lenient.stdout
+    );
+    assert!(lenient.stderr.contains("[SE403]"), "{}", lenient.stderr);
+    for sub in [&["diff"][..], &[][..]] {
+        let strict = run(cmd().args(sub).args(args).arg("--strict"), blocked);
+        assert_eq!(
+            (strict.code, strict.stdout.as_str()),
+            (1, ""),
+            "{sub:?}: {}",
+            strict.stderr
+        );
+        assert!(strict.stderr.contains("--strict"), "{}", strict.stderr);
+    }
 }

@@ -14,7 +14,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{bin, helm_cases, helm_template, objects, root, run, text, tool};
+use common::gitops::{bin, helm_cases, helm_template, objects, root, run, text, tool};
 use serde_json::{Value, json};
 
 /// `kubectl kustomize` of a directory holding `kustomization.yaml` and its files.

@@ -8,6 +8,7 @@
 //! - `yaml_tree/`: the span tree and writer check (last line = the value to write);
 //! - `fast_path/`: the fast path against granit-parser (a sample of the fuzzer's corpus).
 
+mod common;
 mod guarantees;
 
 use std::path::{Path, PathBuf};
@@ -39,15 +40,9 @@ fn render_bytes_corpus() {
 
 #[test]
 fn render_manifest_corpus() {
-    for file in corpus("render_manifest") {
-        let text = std::fs::read_to_string(&file).expect("readable");
-        let (first, stream) = text.split_once('\n').expect("an args line");
-        let args: Vec<&str> = first
-            .strip_prefix("# args: ")
-            .expect("first line is `# args: ...`")
-            .split_whitespace()
-            .collect();
-        let config = guarantees::config_from(&args);
+    for (file, args, stream) in common::generated_corpus() {
+        let words: Vec<&str> = args.iter().map(String::as_str).collect();
+        let config = guarantees::config_from(&words);
         if let Err(broken) = guarantees::check_render(stream.as_bytes(), &config) {
             panic!("{}: {broken}", file.display());
         }

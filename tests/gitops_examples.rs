@@ -15,7 +15,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{bin, helm, helm_template, helm_template_with, objects, root, run, text, tool};
+use common::gitops::{
+    bin, helm, helm_template, helm_template_with, objects, root, run, text, tool,
+};
 use serde_json::{Value, json};
 
 fn example(rel: &str) -> PathBuf {
@@ -118,7 +120,8 @@ fn helmfile_example_runs_spaces_expose_as_post_renderer() {
     let binaries = work.path().join("bin");
     std::fs::create_dir_all(&binaries).expect("mkdir");
     std::os::unix::fs::symlink(&helm3, binaries.join("helm")).expect("link");
-    std::os::unix::fs::symlink(common::binary(), binaries.join("spaces-expose")).expect("link");
+    std::os::unix::fs::symlink(common::gitops::binary(), binaries.join("spaces-expose"))
+        .expect("link");
     let mut local = release.clone();
     local["chart"] = json!(root().join("testdata/charts/spaces"));
     local["values"] = json!(values);
@@ -276,7 +279,7 @@ fn terraform_example_post_renders_with_its_arguments() {
         .args(["-n", "upbound-system", "-f"])
         .arg(&values)
         .arg("--post-renderer")
-        .arg(common::binary());
+        .arg(common::gitops::binary());
     for arg in &args {
         cmd.arg(format!("--post-renderer-args={arg}"));
     }

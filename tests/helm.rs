@@ -10,6 +10,9 @@
 //! chart's `ci/` folder), `args` (post-renderer arguments, one per line) and `expect`
 //! (`+ text` must appear in the post-rendered output, `- text` must not).
 
+// A skipped Helm run says so on stderr.
+#![allow(clippy::print_stderr)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

@@ -1,7 +1,7 @@
 //! Peak heap of one render, counted by this test binary's global allocator: a count of
 //! bytes, not a timing or a resident-set reading, so it does not depend on the machine
-//! or its load. SPEC §9 allows 3 × input + 16 MB of peak memory; the heap is most of it
-//! (the rest is the program image and thread stacks: about 4 MB). The wall-clock and RSS
+//! or its load. The peak-memory limit is 3 × input + 16 MB (docs/performance.md); the
+//! heap is most of it (the rest is the program image and thread stacks: about 4 MB). The wall-clock and RSS
 //! measurements themselves are in docs/performance.md.
 //!
 //! One test only in this file: the counters see every allocation of the process.

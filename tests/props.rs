@@ -1,6 +1,6 @@
 //! Property test over generated manifest streams (tests/guarantees/manifests.rs): the
-//! SPEC §3 guarantees hold for every option set and layout (tests/guarantees/mod.rs),
-//! and every Service render edited still deserializes as a Kubernetes Service.
+//! render guarantees (README, "Guarantees"; tests/guarantees/mod.rs) hold for every
+//! option set and layout, and every Service render edited still deserializes as a Kubernetes Service.
 
 mod guarantees;
 

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use spaces_expose::config::Config;
-use spaces_expose::lint;
+use spaces_expose::config::Levels;
 
 #[path = "../../tests/guarantees/mod.rs"]
 mod guarantees;
@@ -20,8 +20,8 @@ fuzz_target!(|data: &[u8]| {
     if let Err(broken) = guarantees::check_render(data, config()) {
         panic!("{broken}");
     }
-    let levels = lint::Levels::resolve(&Default::default(), &[]).expect("default levels");
-    let report = lint::check(data, "<fuzz>", config(), &levels);
+    let levels = Levels::default();
+    let report = spaces_expose::check(data, "<fuzz>", config(), &levels);
     // Check never fails; input render refused as invalid YAML is an SE503 finding.
     if report.invalid {
         assert!(report.findings.iter().any(|f| f.code == "SE503"));

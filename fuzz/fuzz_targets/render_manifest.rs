@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
-use spaces_expose::lint;
+use spaces_expose::config::Levels;
 
 #[path = "../../tests/guarantees/mod.rs"]
 mod guarantees;
@@ -29,8 +29,8 @@ fuzz_target!(|data: &[u8]| {
     if let Err(broken) = guarantees::check_render(generated.text.as_bytes(), &config) {
         panic!("{broken}\n--- input ({args:?}) ---\n{}", generated.text);
     }
-    let levels = lint::Levels::resolve(&Default::default(), &[]).expect("default levels");
-    let report = lint::check(generated.text.as_bytes(), "<fuzz>", &config, &levels);
+    let levels = Levels::default();
+    let report = spaces_expose::check(generated.text.as_bytes(), "<fuzz>", &config, &levels);
     assert!(
         !report.invalid,
         "generated manifests are valid YAML\n{}",

@@ -90,8 +90,8 @@ pub fn key(s: &str) -> String {
 
 /// Plans edits on one document.
 pub struct Writer<'t, 'a> {
-    pub tree: &'t Tree<'a>,
-    pub edits: Edits,
+    tree: &'t Tree<'a>,
+    edits: Edits,
     nl: &'static str,
     step: usize,
 }
@@ -632,6 +632,73 @@ impl<'t, 'a> Writer<'t, 'a> {
             }
             other => format!(" {}", flow(other)),
         }
+    }
+}
+
+impl Writer<'_, '_> {
+    /// Whether no edit is planned.
+    pub fn is_empty(&self) -> bool {
+        self.edits.is_empty()
+    }
+
+    /// The document's text with the planned edits applied.
+    pub fn apply(&self) -> Result<String, super::edit::Overlap> {
+        self.edits.apply(self.src())
+    }
+
+    /// Rewrites a flow mapping in place: its entries except the keys in `drop`, in their
+    /// own text, then `pairs` in flow style. Removing the last entries of a flow mapping
+    /// one by one and then adding one would leave a stray comma, so the mapping is
+    /// written whole.
+    pub fn rewrite_flow_map(
+        &mut self,
+        map: NodeId,
+        drop: &[&str],
+        pairs: &[(String, Fragment)],
+    ) -> Result<(), Unsupported> {
+        let tree = self.tree;
+        if !tree.is_flow(map) || !tree.is_map(map) {
+            return Err(unsupported(
+                tree.span(map).start,
+                "expected a flow mapping here",
+            ));
+        }
+        let mut body: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{}: {}", key(k), flow(v)))
+            .collect();
+        for &(k, v) in tree.entries(map) {
+            let name = tree.scalar(k);
+            if name.is_some_and(|n| drop.contains(&n) || pairs.iter().any(|(p, _)| p == n)) {
+                continue;
+            }
+            body.push(format!("{}: {}", tree.text(k), tree.text(v)));
+        }
+        let span = tree.span(map);
+        self.edits.replace(
+            span.start..self.end_of(map).max(span.end),
+            format!("{{{}}}", body.join(", ")),
+        );
+        Ok(())
+    }
+
+    /// A new document holding one block mapping, in this document's indentation step
+    /// and line breaks, after a `---` line and the template's `# Source:` comment.
+    pub fn document(&self, source: Option<&str>, pairs: &[(String, Fragment)]) -> String {
+        let mut out = format!("---{}", self.nl);
+        if let Some(source) = source {
+            let _ = write!(out, "# Source: {source}{}", self.nl);
+        }
+        for (k, v) in pairs {
+            let _ = write!(
+                out,
+                "{}:{}{}",
+                key(k),
+                self.block_value(v, self.step),
+                self.nl
+            );
+        }
+        out
     }
 }
 

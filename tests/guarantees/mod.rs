@@ -16,6 +16,7 @@
 #![allow(dead_code)]
 
 pub mod manifests;
+pub mod truth;
 
 use std::collections::HashSet;
 
@@ -30,9 +31,14 @@ use clap::Parser;
 /// A configuration from command-line words (after the program name), as a user would
 /// pass them.
 pub fn config_from(args: &[&str]) -> Config {
-    let cli = Cli::try_parse_from(std::iter::once("spaces-expose").chain(args.iter().copied()))
-        .expect("test arguments parse");
-    config::resolve(&cli.render).expect("test arguments resolve")
+    try_config_from(args).expect("test arguments parse and resolve")
+}
+
+/// The same, or `None` when the words are a usage or config error.
+pub fn try_config_from(args: &[&str]) -> Option<Config> {
+    let cli =
+        Cli::try_parse_from(std::iter::once("spaces-expose").chain(args.iter().copied())).ok()?;
+    config::resolve(&cli.render).ok()
 }
 
 /// Kinds of the documents render may add after an input document.
@@ -207,8 +213,7 @@ pub fn check_tree(data: &[u8]) -> Result<(), String> {
         return Ok(());
     }
     let edited = writer
-        .edits
-        .apply(doc)
+        .apply()
         .map_err(|e| format!("writer planned overlapping edits: {e}"))?;
     let again = Tree::parse(&edited).map_err(|e| {
         format!(

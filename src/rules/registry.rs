@@ -1,25 +1,178 @@
-//! The rule registry: every lint rule as one row of data. `check` reports with these
-//! codes and names, `explain` prints a row, SARIF copies the rows into its rule
-//! metadata, and `docs/rules.md` is generated from them. Codes are never reused.
+//! The rule registry: every rule as one row of data. `check` reports with these codes
+//! and names, render applies, refuses or warns as the row's [`FixKind`] says, `explain`
+//! prints a row, SARIF copies the rows into its rule metadata, and `docs/rules.md` is
+//! generated from them. Codes are never reused; the [`Code`] enum makes a mistyped
+//! code a compile error, and `testdata/check/codes.txt` snapshots the list.
 
 use std::fmt::Write as _;
 
-use crate::config::Level;
+use crate::config::{Level, Mode};
+
+/// Every rule code. The hundreds digit is the family: 1 Services, 2 Ingress,
+/// 3 Gateway API, 4 NetworkPolicy, 5 YAML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    SE101,
+    SE102,
+    SE103,
+    SE104,
+    SE105,
+    SE106,
+    SE107,
+    SE108,
+    SE109,
+    SE110,
+    SE201,
+    SE202,
+    SE203,
+    SE205,
+    SE301,
+    SE302,
+    SE303,
+    SE304,
+    SE305,
+    SE306,
+    SE401,
+    SE402,
+    SE403,
+    SE404,
+    SE501,
+    SE502,
+    SE503,
+    SE504,
+}
+
+impl Code {
+    /// `SE101`.
+    pub fn as_str(self) -> &'static str {
+        self.rule().code_str
+    }
+
+    /// The rule's registry row.
+    pub fn rule(self) -> &'static Rule {
+        // RULES lists the codes in the order of the enum (tested).
+        &RULES[self as usize]
+    }
+
+    /// The kind of object the rule looks at.
+    pub fn family(self) -> Family {
+        match self as u8 {
+            c if c <= Code::SE110 as u8 => Family::Service,
+            c if c <= Code::SE205 as u8 => Family::Ingress,
+            c if c <= Code::SE306 as u8 => Family::Gateway,
+            c if c <= Code::SE404 as u8 => Family::NetworkPolicy,
+            _ => Family::Yaml,
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// The rule families, one module each (`src/rules/<family>.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// `service.rs`: the target Services.
+    Service,
+    /// `ingress.rs`: Ingresses to a target Service.
+    Ingress,
+    /// `gateway.rs`: the Spaces Gateway, its class and routes.
+    Gateway,
+    /// `network_policy.rs`: the router's NetworkPolicies.
+    NetworkPolicy,
+    /// `yaml.rs`: YAML that Kubernetes reads differently from how it looks.
+    Yaml,
+}
+
+impl Family {
+    /// The exposure path a family belongs to: `--mode` other than `auto` runs only the
+    /// rules of its own path, plus the NetworkPolicy and YAML rules (every path).
+    pub fn path(self) -> Option<Mode> {
+        match self {
+            Family::Service => Some(Mode::LoadBalancer),
+            Family::Ingress => Some(Mode::Ingress),
+            Family::Gateway => Some(Mode::Gateway),
+            Family::NetworkPolicy | Family::Yaml => None,
+        }
+    }
+
+    /// Whether the family runs in `mode`.
+    pub fn runs_in(self, mode: Mode) -> bool {
+        mode == Mode::Auto || self.path().is_none_or(|p| p == mode)
+    }
+
+    pub fn module(self) -> &'static str {
+        match self {
+            Family::Service => "service",
+            Family::Ingress => "ingress",
+            Family::Gateway => "gateway",
+            Family::NetworkPolicy => "network_policy",
+            Family::Yaml => "yaml",
+        }
+    }
+}
 
 /// An option a rule cannot work without; the rule is skipped (and `-v` says so)
 /// when the option is absent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Needs {
     Nothing,
-    /// `--cloud` (any value but `none` counts as given; `none` is given too).
+    /// `--cloud` (`none` counts as given).
     Cloud,
     /// At least one `--controller`.
     Controller,
 }
 
+impl Needs {
+    pub fn option(self) -> Option<&'static str> {
+        match self {
+            Needs::Nothing => None,
+            Needs::Cloud => Some("--cloud"),
+            Needs::Controller => Some("--controller"),
+        }
+    }
+}
+
+/// What render does with a rule's findings (docs/rules.md, "What render does").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixKind {
+    /// Render applies the finding's fix: its output never has the finding.
+    Edits,
+    /// Render applies the fix when the condition holds, and warns otherwise.
+    EditsIf(&'static str),
+    /// Render refuses the input (exit 2, nothing written).
+    Refuses,
+    /// Render leaves the cause and prints the finding as a warning (`--strict` fails).
+    Warns,
+}
+
+impl FixKind {
+    /// One line for `explain` and the docs.
+    pub fn describe(self) -> String {
+        match self {
+            FixKind::Edits => "render fixes it".to_string(),
+            FixKind::EditsIf(when) => {
+                format!("render fixes it when {when}, and warns otherwise (--strict fails)")
+            }
+            FixKind::Refuses => "render refuses the input (exit 2, nothing written)".to_string(),
+            FixKind::Warns => "render leaves it and warns (--strict fails)".to_string(),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Rule {
-    pub code: &'static str,
+    pub code: Code,
+    code_str: &'static str,
     /// Kebab-case, reads as the problem.
     pub name: &'static str,
     /// Default level (never `Off`).
@@ -35,30 +188,27 @@ pub struct Rule {
     pub good: &'static str,
     /// What to do, and what `render` does about it.
     pub fix: &'static str,
-    /// Whether `render` with the same options removes the cause, so that its output
-    /// never triggers the rule (the no-false-positive tests rely on this).
-    pub render_fixes: Fixes,
+    /// What render does with a finding.
+    pub fix_kind: FixKind,
 }
 
-/// Whether render's output is free of a rule's findings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fixes {
-    /// Render leaves the cause (or refuses the input).
-    No,
-    Yes,
-    /// Only when a `--controller` tells render what to write.
-    WithController,
+impl Rule {
+    /// `SE101`.
+    pub fn code_str(&self) -> &'static str {
+        self.code_str
+    }
 }
 
 const fn rule(
-    code: &'static str,
+    code: Code,
     name: &'static str,
     level: Level,
     needs: Needs,
-    render_fixes: Fixes,
+    fix_kind: FixKind,
 ) -> Rule {
     Rule {
         code,
+        code_str: CODE_NAMES[code as usize],
         name,
         level,
         summary: "",
@@ -67,11 +217,18 @@ const fn rule(
         bad: "",
         good: "",
         fix: "",
-        render_fixes,
+        fix_kind,
     }
 }
 
-/// The catalogue (SPEC §6).
+/// The codes as text, in the order of [`Code`].
+const CODE_NAMES: &[&str] = &[
+    "SE101", "SE102", "SE103", "SE104", "SE105", "SE106", "SE107", "SE108", "SE109", "SE110",
+    "SE201", "SE202", "SE203", "SE205", "SE301", "SE302", "SE303", "SE304", "SE305", "SE306",
+    "SE401", "SE402", "SE403", "SE404", "SE501", "SE502", "SE503", "SE504",
+];
+
+/// The catalogue (docs/rules.md).
 pub const RULES: &[Rule] = &[
     Rule {
         summary: "a target Service carries an annotation that makes its load balancer work at Layer 7",
@@ -86,11 +243,11 @@ pub const RULES: &[Rule] = &[
         good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\nspec:\n  type: LoadBalancer\n",
         fix: "remove the annotation from the router Service values; render strips it (unless it is named by --keep-annotation)",
         ..rule(
-            "SE101",
+            Code::SE101,
             "l7-annotation-on-service",
             Level::Error,
             Needs::Nothing,
-            Fixes::Yes,
+            FixKind::Edits,
         )
     },
     Rule {
@@ -105,11 +262,11 @@ pub const RULES: &[Rule] = &[
         good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n    service.beta.kubernetes.io/aws-load-balancer-scheme: \"internet-facing\"\n    service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: \"ip\"\nspec:\n  type: LoadBalancer\n",
         fix: "set router.proxy.service.annotations to the set `spaces-expose presets` lists; render adds it for --cloud and --scheme",
         ..rule(
-            "SE102",
+            Code::SE102,
             "missing-l4-annotations",
             Level::Error,
             Needs::Cloud,
-            Fixes::Yes,
+            FixKind::Edits,
         )
     },
     Rule {
@@ -121,11 +278,11 @@ pub const RULES: &[Rule] = &[
         good: "# with --cloud gcp\nkind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    cloud.google.com/l4-rbs: \"enabled\"\n",
         fix: "drop the other cloud's keys from the values; render strips them when --cloud is not none",
         ..rule(
-            "SE103",
+            Code::SE103,
             "foreign-cloud-annotation",
             Level::Warn,
             Needs::Cloud,
-            Fixes::Yes,
+            FixKind::Edits,
         )
     },
     Rule {
@@ -139,11 +296,11 @@ pub const RULES: &[Rule] = &[
         good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n",
         fix: "serve the certificate from spaces-router (externalTLS) and remove the TLS keys; render strips them",
         ..rule(
-            "SE104",
+            Code::SE104,
             "tls-terminated-at-load-balancer",
             Level::Error,
             Needs::Nothing,
-            Fixes::Yes,
+            FixKind::Edits,
         )
     },
     Rule {
@@ -155,11 +312,11 @@ pub const RULES: &[Rule] = &[
         good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n",
         fix: "remove the PROXY protocol annotation; render strips it",
         ..rule(
-            "SE105",
+            Code::SE105,
             "proxy-protocol-enabled",
             Level::Error,
             Needs::Nothing,
-            Fixes::Yes,
+            FixKind::Edits,
         )
     },
     Rule {
@@ -173,11 +330,11 @@ pub const RULES: &[Rule] = &[
         good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n    service.beta.kubernetes.io/aws-load-balancer-scheme: \"internet-facing\"\n",
         fix: "set aws-load-balancer-scheme explicitly; render with --cloud aws adds the --scheme value",
         ..rule(
-            "SE106",
+            Code::SE106,
             "aws-scheme-defaults-internal",
             Level::Warn,
             Needs::Nothing,
-            Fixes::Yes,
+            FixKind::EditsIf("--cloud is not none"),
         )
     },
     Rule {
@@ -189,11 +346,11 @@ pub const RULES: &[Rule] = &[
         good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout: \"30\"\n",
         fix: "use a whole number from 4 to 30; render leaves the value alone",
         ..rule(
-            "SE107",
+            Code::SE107,
             "azure-idle-timeout-out-of-range",
             Level::Error,
             Needs::Nothing,
-            Fixes::No,
+            FixKind::Warns,
         )
     },
     Rule {
@@ -208,11 +365,39 @@ pub const RULES: &[Rule] = &[
         good: "# with --cloud azure\nkind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/port_443_health-probe_protocol: \"tcp\"\nspec:\n  type: LoadBalancer\n  ports:\n    - name: https\n      appProtocol: https\n      port: 443\n",
         fix: "add the per-port TCP probe annotation (render: --annotation service.beta.kubernetes.io/port_<port>_health-probe_protocol=tcp)",
         ..rule(
-            "SE108",
+            Code::SE108,
             "azure-https-health-probe",
             Level::Warn,
             Needs::Cloud,
-            Fixes::No,
+            FixKind::Edits,
+        )
+    },
+    Rule {
+        summary: "with --mode load-balancer, a target Service is not of type LoadBalancer",
+        rationale: "In load-balancer mode the router is reached through a cloud Network Load Balancer, which the cloud builds only for a Service of type LoadBalancer. A ClusterIP Service (the chart default) is reachable from inside the cluster only. A headless Service (clusterIP: None) or a NodePort or ExternalName Service cannot simply change type; those are reported and left alone.",
+        bad: "# with --mode load-balancer\nkind: Service\nmetadata:\n  name: spaces-router\nspec:\n  type: ClusterIP\n",
+        good: "# with --mode load-balancer\nkind: Service\nmetadata:\n  name: spaces-router\nspec:\n  type: LoadBalancer\n",
+        fix: "set router.proxy.service.type: LoadBalancer in the Spaces values; render sets type LoadBalancer on a ClusterIP target (not on a headless one)",
+        ..rule(
+            Code::SE109,
+            "router-service-not-load-balancer",
+            Level::Warn,
+            Needs::Nothing,
+            FixKind::Edits,
+        )
+    },
+    Rule {
+        summary: "the stream has resources but no Service named by --service",
+        rationale: "Every edit render makes hangs off the target Services (default spaces-router): the Ingresses and routes to them, the NetworkPolicies that select their pods. When none is in the stream, nothing is exposed, which usually means a mistyped --service or --namespace. Helm may also call a post-renderer for hook documents alone, where this is expected.",
+        bad: "# with --service spaces-routr\nkind: Service\nmetadata:\n  name: spaces-router\n",
+        good: "# with --service spaces-router (the default)\nkind: Service\nmetadata:\n  name: spaces-router\n",
+        fix: "check the --service name and namespace against the rendered Service",
+        ..rule(
+            Code::SE110,
+            "target-service-missing",
+            Level::Warn,
+            Needs::Nothing,
+            FixKind::Warns,
         )
     },
     Rule {
@@ -226,11 +411,13 @@ pub const RULES: &[Rule] = &[
         good: "kind: Ingress\nmetadata:\n  name: spaces-router\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-passthrough: \"true\"\nspec:\n  ingressClassName: nginx\n  rules:\n    - http:\n        paths:\n          - backend:\n              service:\n                name: spaces-router\n",
         fix: "add the controller's passthrough annotation to ingress.annotations; render adds it for --controller",
         ..rule(
-            "SE201",
+            Code::SE201,
             "ingress-without-passthrough",
             Level::Error,
             Needs::Nothing,
-            Fixes::WithController,
+            FixKind::EditsIf(
+                "--controller or the Ingress class names a controller with a passthrough annotation",
+            ),
         )
     },
     Rule {
@@ -243,11 +430,11 @@ pub const RULES: &[Rule] = &[
         good: "kind: Service\nmetadata:\n  name: spaces-router\nspec:\n  type: LoadBalancer\n",
         fix: "expose the router as a LoadBalancer Service or through a Gateway in passthrough; render refuses this Ingress",
         ..rule(
-            "SE202",
+            Code::SE202,
             "ingress-class-l7-only",
             Level::Error,
             Needs::Nothing,
-            Fixes::No,
+            FixKind::Refuses,
         )
     },
     Rule {
@@ -260,11 +447,25 @@ pub const RULES: &[Rule] = &[
         good: "kind: Ingress\nmetadata:\n  name: spaces-router\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-passthrough: \"true\"\n",
         fix: "remove the annotation from ingress.annotations; render strips it",
         ..rule(
-            "SE203",
+            Code::SE203,
             "ingress-l7-annotation",
             Level::Warn,
             Needs::Nothing,
-            Fixes::Yes,
+            FixKind::Edits,
+        )
+    },
+    Rule {
+        summary: "with --mode ingress, no Ingress routes to a target Service",
+        rationale: "Ingress mode switches the Ingresses in front of the router to TLS passthrough. When the stream holds none, nothing is switched: the chart values probably do not provision the Ingress (ingress.provision), or the Ingress names another Service.",
+        bad: "# with --mode ingress: a stream without an Ingress\nkind: Service\nmetadata:\n  name: spaces-router\n",
+        good: "# with --mode ingress\nkind: Ingress\nmetadata:\n  name: spaces\nspec:\n  defaultBackend:\n    service:\n      name: spaces-router\n",
+        fix: "provision the Ingress (ingress.provision: true) or choose the mode the release uses",
+        ..rule(
+            Code::SE205,
+            "no-ingress-to-router",
+            Level::Warn,
+            Needs::Nothing,
+            FixKind::Warns,
         )
     },
     Rule {
@@ -276,11 +477,11 @@ pub const RULES: &[Rule] = &[
         good: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  listeners:\n    - name: tls\n      port: 443\n      protocol: TLS\n      tls:\n        mode: Passthrough\n",
         fix: "use protocol TLS with tls.mode Passthrough; render switches the listener and removes certificateRefs",
         ..rule(
-            "SE301",
+            Code::SE301,
             "gateway-listener-terminates-tls",
             Level::Error,
             Needs::Nothing,
-            Fixes::Yes,
+            FixKind::Edits,
         )
     },
     Rule {
@@ -292,11 +493,11 @@ pub const RULES: &[Rule] = &[
         good: "kind: TLSRoute\nmetadata:\n  name: spaces-router\nspec:\n  rules:\n    - backendRefs:\n        - name: spaces-router\n          port: 8443\n",
         fix: "run the router with TLS so the chart renders a TLSRoute; render reports the HTTPRoute and leaves it alone",
         ..rule(
-            "SE302",
+            Code::SE302,
             "http-route-to-router",
             Level::Error,
             Needs::Nothing,
-            Fixes::No,
+            FixKind::Warns,
         )
     },
     Rule {
@@ -309,11 +510,11 @@ pub const RULES: &[Rule] = &[
         good: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  gatewayClassName: envoy-gateway\n",
         fix: "use a Gateway controller with TLS passthrough (Envoy Gateway, Istio, NGINX Gateway Fabric, kgateway, Contour) or LoadBalancer mode; render refuses this class",
         ..rule(
-            "SE303",
+            Code::SE303,
             "gateway-class-l7-only",
             Level::Error,
             Needs::Nothing,
-            Fixes::No,
+            FixKind::Refuses,
         )
     },
     Rule {
@@ -326,11 +527,11 @@ pub const RULES: &[Rule] = &[
         good: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  infrastructure:\n    annotations:\n      service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n",
         fix: "move settings to the controller's own configuration (e.g. Envoy Gateway's EnvoyProxy); render refuses to grow the list past the limit",
         ..rule(
-            "SE304",
+            Code::SE304,
             "gateway-infrastructure-annotations-over-limit",
             Level::Error,
             Needs::Nothing,
-            Fixes::No,
+            FixKind::Refuses,
         )
     },
     Rule {
@@ -343,11 +544,25 @@ pub const RULES: &[Rule] = &[
         good: "# with --cloud aws\nkind: Gateway\nmetadata:\n  name: spaces\nspec:\n  gatewayClassName: envoy-gateway\n  infrastructure:\n    annotations:\n      service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n      service.beta.kubernetes.io/aws-load-balancer-scheme: \"internet-facing\"\n      service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: \"ip\"\n",
         fix: "set the annotations on the Gateway (or the controller's Service); render adds them for --cloud",
         ..rule(
-            "SE305",
+            Code::SE305,
             "gateway-missing-l4-annotations",
             Level::Warn,
             Needs::Cloud,
-            Fixes::Yes,
+            FixKind::Edits,
+        )
+    },
+    Rule {
+        summary: "with --mode gateway, the stream holds no Gateway named by --gateway",
+        rationale: "Gateway mode switches the Spaces Gateway to TLS passthrough and gives its generated Service the cloud set. When the Gateway is not in the stream, nothing is switched; that is expected when the Gateway is shared and managed outside the release, and otherwise points at a mistyped --gateway.",
+        bad: "# with --mode gateway --gateway spaces: a stream without that Gateway\nkind: Service\nmetadata:\n  name: spaces-router\n",
+        good: "# with --mode gateway --gateway spaces\nkind: Gateway\napiVersion: gateway.networking.k8s.io/v1\nmetadata:\n  name: spaces\n",
+        fix: "name the Gateway with --gateway, or run render on the release that renders it",
+        ..rule(
+            Code::SE306,
+            "gateway-missing",
+            Level::Warn,
+            Needs::Nothing,
+            FixKind::Warns,
         )
     },
     Rule {
@@ -360,11 +575,11 @@ pub const RULES: &[Rule] = &[
         good: "# with --controller envoy-gateway\nkind: NetworkPolicy\nspec:\n  podSelector:\n    matchLabels:\n      app: spaces-router\n  ingress:\n    - from:\n        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: envoy-gateway-system\n          podSelector:\n            matchLabels:\n              app.kubernetes.io/name: envoy\n              app.kubernetes.io/component: proxy\n              app.kubernetes.io/managed-by: envoy-gateway\n",
         fix: "set ingress/gatewayAPI podLabels and namespaceLabels to the controller's (`spaces-expose presets`); render replaces the controller peers",
         ..rule(
-            "SE401",
+            Code::SE401,
             "network-policy-controller-mismatch",
             Level::Error,
             Needs::Controller,
-            Fixes::Yes,
+            FixKind::Edits,
         )
     },
     Rule {
@@ -377,11 +592,11 @@ pub const RULES: &[Rule] = &[
         good: "kind: NetworkPolicy\nspec:\n  podSelector:\n    matchLabels:\n      app: spaces-router\n  ingress:\n    - from:\n        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: ingress-nginx\n",
         fix: "give both selectors labels (values podLabels and namespaceLabels); render replaces controller peers for --controller and never writes an empty selector",
         ..rule(
-            "SE402",
+            Code::SE402,
             "network-policy-empty-selector",
             Level::Error,
             Needs::Nothing,
-            Fixes::No,
+            FixKind::Warns,
         )
     },
     Rule {
@@ -397,11 +612,11 @@ pub const RULES: &[Rule] = &[
         good: "kind: NetworkPolicy\nspec:\n  podSelector:\n    matchLabels:\n      app: spaces-router\n  ingress:\n    - from:\n        - podSelector:\n            matchLabels:\n              app: agent\n        - ipBlock:\n            cidr: 0.0.0.0/0\n",
         fix: "admit the client or VPC CIDRs with an ipBlock peer on the router port; render does not widen a NetworkPolicy",
         ..rule(
-            "SE403",
+            Code::SE403,
             "network-policy-blocks-load-balancer",
             Level::Error,
             Needs::Nothing,
-            Fixes::No,
+            FixKind::Warns,
         )
     },
     Rule {
@@ -414,11 +629,11 @@ pub const RULES: &[Rule] = &[
         good: "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nspec:\n  endpointSelector:\n    matchLabels:\n      app: spaces-router\n  ingress:\n    - fromEntities:\n        - ingress\n",
         fix: "add a CiliumNetworkPolicy for the router pods; render adds one after the router policy",
         ..rule(
-            "SE404",
+            Code::SE404,
             "cilium-needs-cilium-policy",
             Level::Warn,
             Needs::Controller,
-            Fixes::Yes,
+            FixKind::Edits,
         )
     },
     Rule {
@@ -430,11 +645,11 @@ pub const RULES: &[Rule] = &[
         good: "metadata:\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-passthrough: \"true\"\n",
         fix: "quote the value in the template (`{{ .Values.x | quote }}`); render quotes only the values it writes",
         ..rule(
-            "SE501",
+            Code::SE501,
             "non-string-annotation-value",
             Level::Error,
             Needs::Nothing,
-            Fixes::No,
+            FixKind::Warns,
         )
     },
     Rule {
@@ -446,11 +661,11 @@ pub const RULES: &[Rule] = &[
         good: "metadata:\n  annotations:\n    a: \"2\"\n",
         fix: "remove one of the keys in the template; render keeps both and reads the last",
         ..rule(
-            "SE502",
+            Code::SE502,
             "duplicate-key",
             Level::Warn,
             Needs::Nothing,
-            Fixes::No,
+            FixKind::Warns,
         )
     },
     Rule {
@@ -461,21 +676,39 @@ pub const RULES: &[Rule] = &[
         good: "metadata:\n  name: a\n  labels: {}\n",
         fix: "fix the template that produced the document; render refuses the stream",
         ..rule(
-            "SE503",
+            Code::SE503,
             "invalid-yaml",
             Level::Error,
             Needs::Nothing,
-            Fixes::No,
+            FixKind::Refuses,
+        )
+    },
+    Rule {
+        summary: "render must edit this document but cannot edit its layout with certainty",
+        rationale: "Render edits the text of a manifest, never a re-emitted copy, so every edit must \
+            land where Kubernetes reads it. Some layouts make that uncertain: a mapping with a \
+            complex or explicit (`?`) key, a value that is an alias or an anchor other nodes \
+            share, a nested inline sequence. Rather than guess, render refuses the whole \
+            stream, and check reports the document so that CI finds it before Helm does.",
+        bad: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations: *shared\n",
+        good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    example.com/owner: \"platform\"\n",
+        fix: "write that part of the template in plain block style (no anchors, aliases or complex keys)",
+        ..rule(
+            Code::SE504,
+            "layout-not-editable",
+            Level::Error,
+            Needs::Nothing,
+            FixKind::Refuses,
         )
     },
 ];
 
-/// The rule with this code (`SE101`) or name (`l7-annotation-on-service`),
-/// case-insensitively for the code.
+/// The rule with this code (`SE101`, case-insensitively) or name
+/// (`l7-annotation-on-service`).
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
     RULES
         .iter()
-        .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+        .find(|r| r.code_str.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
 }
 
 pub fn level_name(level: Level) -> &'static str {
@@ -483,14 +716,6 @@ pub fn level_name(level: Level) -> &'static str {
         Level::Off => "off",
         Level::Warn => "warn",
         Level::Error => "error",
-    }
-}
-
-fn needs_text(needs: Needs) -> Option<&'static str> {
-    match needs {
-        Needs::Nothing => None,
-        Needs::Cloud => Some("--cloud"),
-        Needs::Controller => Some("--controller"),
     }
 }
 
@@ -526,9 +751,10 @@ pub fn explain(rule: &Rule) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} {}", rule.code, rule.name);
     let _ = writeln!(out, "level: {}", level_name(rule.level));
-    if let Some(option) = needs_text(rule.needs) {
+    if let Some(option) = rule.needs.option() {
         let _ = writeln!(out, "needs: {option} (skipped without it)");
     }
+    let _ = writeln!(out, "render: {}", rule.fix_kind.describe());
     let _ = writeln!(out, "\n{}.\n", capitalize(rule.summary));
     out.push_str(&wrap(rule.rationale, 88));
     out.push_str("\nBad:\n");
@@ -550,24 +776,37 @@ fn capitalize(s: &str) -> String {
 /// `docs/rules.md`, generated from [`RULES`].
 pub fn markdown() -> String {
     let mut out = String::new();
-    out.push_str("# Lint rules\n\n");
+    out.push_str("# Rules\n\n");
     out.push_str(
-        "<!-- Generated from src/lint/rules.rs by `UPDATE_DOCS=1 cargo test --test check`; do not edit. -->\n\n",
+        "<!-- Generated from src/rules/registry.rs by `UPDATE_DOCS=1 cargo test --test check`; do not edit. -->\n\n",
     );
     out.push_str(
-        "`spaces-expose check` reports these findings. Change a level with `--rule CODE=off|warn|error`\n\
-         or `rules:` in the config file; `spaces-expose explain CODE` prints one page.\n\n",
+        "`spaces-expose check` reports these findings, and render acts on the same findings: it\n\
+         applies the fixes of the fixable ones, refuses the input where the rule says so, and prints\n\
+         every other finding as a warning (`--strict` then fails). Change a level with\n\
+         `--rule CODE=off|warn|error` or `rules:` in the config file (a rule that is `off` is neither\n\
+         reported nor fixed); `spaces-expose explain CODE` prints one page. How the rules and render\n\
+         fit together: [design.md](design.md).\n\n",
     );
-    out.push_str("| code | name | level | needs | finding |\n|---|---|---|---|---|\n");
+    out.push_str("| code | name | level | needs | render | finding |\n|---|---|---|---|---|---|\n");
     for r in RULES {
         let _ = writeln!(
             out,
-            "| [{code}](#{anchor}) | `{name}` | {level} | {needs} | {summary} |",
+            "| [{code}](#{anchor}) | `{name}` | {level} | {needs} | {render} | {summary} |",
             code = r.code,
-            anchor = r.code.to_ascii_lowercase(),
+            anchor = r.code_str.to_ascii_lowercase(),
             name = r.name,
             level = level_name(r.level),
-            needs = needs_text(r.needs).map_or("–".to_string(), |n| format!("`{n}`")),
+            needs = r
+                .needs
+                .option()
+                .map_or("–".to_string(), |n| format!("`{n}`")),
+            render = match r.fix_kind {
+                FixKind::Edits => "fixes",
+                FixKind::EditsIf(_) => "fixes or warns",
+                FixKind::Refuses => "refuses",
+                FixKind::Warns => "warns",
+            },
             summary = r.summary,
         );
     }
@@ -578,7 +817,7 @@ pub fn markdown() -> String {
             "`{}` · default level `{}`{}\n",
             r.name,
             level_name(r.level),
-            needs_text(r.needs).map_or(String::new(), |n| format!(
+            r.needs.option().map_or(String::new(), |n| format!(
                 " · needs `{n}` (skipped without it)"
             ))
         );
@@ -587,6 +826,7 @@ pub fn markdown() -> String {
         let _ = write!(out, "\nBad:\n\n```yaml\n{}```\n", r.bad);
         let _ = write!(out, "\nGood:\n\n```yaml\n{}```\n", r.good);
         let _ = writeln!(out, "\nFix: {}.", r.fix);
+        let _ = writeln!(out, "\nRender: {}.", r.fix_kind.describe());
     }
     out
 }
@@ -596,9 +836,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_table_lists_every_code_once_in_enum_order() {
+        assert_eq!(RULES.len(), CODE_NAMES.len());
+        for (i, r) in RULES.iter().enumerate() {
+            assert_eq!(r.code as usize, i, "{} is out of order", r.code_str);
+            assert_eq!(format!("{:?}", r.code), r.code_str);
+        }
+    }
+
+    #[test]
     fn codes_and_names_are_unique_and_well_formed() {
         for (i, a) in RULES.iter().enumerate() {
-            assert!(a.code.len() == 5 && a.code.starts_with("SE"), "{}", a.code);
+            assert!(a.code_str.len() == 5 && a.code_str.starts_with("SE"));
             assert!(
                 a.name
                     .chars()
@@ -611,9 +860,22 @@ mod tests {
                 assert!(!field.is_empty(), "{} has an empty field", a.code);
             }
             for b in &RULES[i + 1..] {
-                assert_ne!(a.code, b.code);
                 assert_ne!(a.name, b.name);
             }
+        }
+    }
+
+    #[test]
+    fn the_family_follows_the_hundreds_digit() {
+        for r in RULES {
+            let family = match &r.code_str[2..3] {
+                "1" => Family::Service,
+                "2" => Family::Ingress,
+                "3" => Family::Gateway,
+                "4" => Family::NetworkPolicy,
+                _ => Family::Yaml,
+            };
+            assert_eq!(r.code.family(), family, "{}", r.code);
         }
     }
 
@@ -623,7 +885,7 @@ mod tests {
             find("se101").map(|r| r.name),
             Some("l7-annotation-on-service")
         );
-        assert_eq!(find("duplicate-key").map(|r| r.code), Some("SE502"));
+        assert_eq!(find("duplicate-key").map(|r| r.code), Some(Code::SE502));
         assert!(find("SE999").is_none());
     }
 }

@@ -1,4 +1,5 @@
 //! Report formats for `check`: text, JSON, GitHub workflow commands, SARIF 2.1.0.
+//! The rule metadata comes from the registry (`crate::rules::registry`).
 
 use std::fmt::Write as _;
 
@@ -6,8 +7,8 @@ use serde_json::{Value, json};
 
 use crate::config::Level;
 
-use super::Finding;
-use super::rules::{self, RULES};
+use crate::rules::Finding;
+use crate::rules::registry::{self as rules, RULES};
 
 /// `file:line:col: level[CODE] message`, one line per finding.
 pub fn text(findings: &[Finding]) -> String {

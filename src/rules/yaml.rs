@@ -1,10 +1,10 @@
 //! SE501 and SE502: YAML that Kubernetes reads differently from what it looks like.
 //! (SE503, a document that does not parse, is reported while parsing: see `check`.)
 
-use crate::manifest::{Document, Object};
+use crate::manifest::{Document, Obj, Object};
 use crate::yaml::{NodeId, NodeKind, Tree};
 
-use super::Ctx;
+use super::{Code, Ctx, Remedy};
 
 /// Where string maps (annotations, labels) sit in the objects Spaces renders: the
 /// object itself, pod templates, CronJob pod templates, and Gateway infrastructure.
@@ -15,29 +15,29 @@ const STRING_MAPS: &[&[&str]] = &[
     &["spec", "infrastructure"],
 ];
 
-pub(super) fn check(ctx: &mut Ctx) {
+pub(super) fn run(ctx: &mut Ctx) {
     let stream = ctx.stream;
+    for obj in stream.objects() {
+        non_strings(ctx, &obj);
+    }
     for doc in &stream.docs {
-        let Some(tree) = doc.tree.as_ref() else {
+        let Some(tree) = doc.tree.as_deref() else {
             continue;
         };
-        for object in &doc.objects {
-            non_strings(ctx, doc, object, tree);
-        }
         for dup in &tree.duplicates {
             let first = tree.node(dup.first);
             let line = doc.first_line + first.line - 1;
-            let object = object_at(doc, tree, dup.again);
-            ctx.report(
-                "SE502",
-                doc,
-                object,
-                dup.again,
-                format!(
-                    "key {:?} repeats the one on line {line}: Kubernetes silently keeps this last one",
-                    dup.key
-                ),
+            let message = format!(
+                "key {:?} repeats the one on line {line}: Kubernetes silently keeps this last one",
+                dup.key
             );
+            match object_at(doc, tree, dup.again) {
+                Some(object) => {
+                    let obj = Obj { doc, tree, object };
+                    ctx.report(Code::SE502, &obj, dup.again, message, Remedy::Warn);
+                }
+                None => ctx.report_node(Code::SE502, doc, dup.again, message),
+            }
         }
     }
 }
@@ -52,7 +52,8 @@ fn object_at<'d, 'a>(doc: &'d Document<'a>, tree: &Tree, node: NodeId) -> Option
 }
 
 /// SE501: annotation and label values must be strings.
-fn non_strings(ctx: &mut Ctx, doc: &Document, object: &Object, tree: &Tree) {
+fn non_strings(ctx: &mut Ctx, obj: &Obj) {
+    let (tree, object) = (obj.tree, obj.object);
     for path in STRING_MAPS {
         let Some(holder) = tree.path(object.node, path) else {
             continue;
@@ -84,15 +85,21 @@ fn non_strings(ctx: &mut Ctx, doc: &Document, object: &Object, tree: &Tree) {
                 } else {
                     "annotation"
                 };
+                // A value another rule's fix rewrites or removes is fixed with it.
+                let remedy = if ctx.fixed_elsewhere(obj.doc, map, k) {
+                    Remedy::Shared
+                } else {
+                    Remedy::Warn
+                };
                 ctx.report(
-                    "SE501",
-                    doc,
-                    Some(object),
+                    Code::SE501,
+                    obj,
                     v,
                     format!(
                         "{noun} {key} of {} {} is {what}, not a string: the API server rejects it; quote the value",
                         object.kind, object.name
                     ),
+                    remedy,
                 );
             }
         }

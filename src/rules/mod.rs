@@ -1,0 +1,357 @@
+//! The rules: one module per kind of object, each rule written once with the code
+//! that finds the problem and, where render can act, the fix as edits.
+//!
+//! [`analyze`] runs every rule over a parsed stream. `check` prints its findings;
+//! render ([`crate::render`]) applies the fixes of the fixable ones, refuses where a
+//! rule says so and prints the others as warnings. Both therefore see the same
+//! findings for the same options and input (docs/design.md).
+
+pub mod finding;
+mod gateway;
+mod ingress;
+mod network_policy;
+pub mod registry;
+mod service;
+mod yaml;
+
+use crate::config::{Config, Level, Levels};
+use crate::error::{Error, Location};
+use crate::manifest::{self, Document, Obj, Stream, Trees};
+use crate::stream;
+use crate::yaml::NodeId;
+
+pub use finding::{Edit, Finding, Fix, Note, Remedy};
+pub use registry::{Code, Family, FixKind, RULES, Rule};
+
+/// The trees the rules read: documents with objects, and those with repeated keys
+/// (SE502). Render and check parse alike.
+pub const RULE_TREES: Trees = Trees::OfObjectsAndRepeatedKeys;
+
+/// What the rules found in one stream, in the order the rules ran (render applies the
+/// fixes in this order).
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub findings: Vec<Finding>,
+    /// Detail for `-v`: rules skipped for lack of an option or by `--mode`.
+    pub notes: Vec<String>,
+}
+
+/// Runs every enabled rule over a parsed stream.
+pub fn analyze(stream: &Stream, config: &Config, levels: &Levels) -> Analysis {
+    let mut ctx = Ctx {
+        stream,
+        config,
+        levels,
+        analysis: Analysis::default(),
+    };
+    for rule in RULES {
+        let given = match rule.needs {
+            registry::Needs::Nothing => true,
+            registry::Needs::Cloud => config.cloud.is_some(),
+            registry::Needs::Controller => !config.controllers.is_empty(),
+        };
+        if !given && ctx.enabled(rule.code) {
+            let option = rule.needs.option().unwrap_or_default();
+            ctx.note(format!(
+                "{} {} skipped: it needs {option}",
+                rule.code, rule.name
+            ));
+        }
+    }
+    for &(family, run) in FAMILIES {
+        if family.runs_in(config.mode) {
+            run(&mut ctx);
+        } else if let Some(path) = family.path() {
+            let codes: Vec<&str> = RULES
+                .iter()
+                .filter(|r| r.code.family() == family)
+                .map(|r| r.code.as_str())
+                .collect();
+            ctx.note(format!(
+                "{}–{} skipped: --mode {} leaves the {} path alone",
+                codes[0],
+                codes[codes.len() - 1],
+                config.mode.name(),
+                path.name()
+            ));
+        }
+    }
+    ctx.analysis
+}
+
+/// The check of one rule family: it reports every finding of the family's rules.
+type FamilyCheck = fn(&mut Ctx);
+
+/// The families in the order they run: the YAML rules last, since they look at what
+/// the other rules' fixes already rewrite.
+const FAMILIES: &[(Family, FamilyCheck)] = &[
+    (Family::Service, service::run),
+    (Family::Ingress, ingress::run),
+    (Family::Gateway, gateway::run),
+    (Family::NetworkPolicy, network_policy::run),
+    (Family::Yaml, yaml::run),
+];
+
+/// What a rule family sees: the stream, the options, and the sink for findings.
+pub(crate) struct Ctx<'s, 'a> {
+    pub stream: &'s Stream<'a>,
+    pub config: &'s Config,
+    levels: &'s Levels,
+    analysis: Analysis,
+}
+
+impl Ctx<'_, '_> {
+    pub fn enabled(&self, code: Code) -> bool {
+        self.levels.get(code) != Level::Off
+    }
+
+    /// Whether a fix found so far rewrites or removes `key` of `map` in `doc`.
+    pub fn fixed_elsewhere(&self, doc: &Document, map: NodeId, key: NodeId) -> bool {
+        let Some(tree) = doc.tree.as_deref() else {
+            return false;
+        };
+        self.analysis.findings.iter().any(|f| match &f.remedy {
+            Remedy::Fix(fix) if fix.document == doc.index => {
+                fix.edits.iter().any(|e| e.touches(tree, map, key))
+            }
+            _ => false,
+        })
+    }
+
+    pub fn note(&mut self, note: String) {
+        if !self.analysis.notes.contains(&note) {
+            self.analysis.notes.push(note);
+        }
+    }
+
+    /// Records a finding at `node` of an object.
+    pub fn report(&mut self, code: Code, obj: &Obj, node: NodeId, message: String, remedy: Remedy) {
+        let location = self.stream.at(obj, node);
+        self.push(code, location, Some(obj), message, remedy);
+    }
+
+    /// Records a finding at a node of a document that holds no object.
+    pub fn report_node(&mut self, code: Code, doc: &Document, node: NodeId, message: String) {
+        let location = self.stream.location(doc, None, node);
+        self.push(code, location, None, message, Remedy::Warn);
+    }
+
+    /// Records a finding about the whole stream (document 0, line 1).
+    pub fn report_stream(&mut self, code: Code, message: String) {
+        let location = Location {
+            file: self.stream.file.clone(),
+            document: 0,
+            template: None,
+            object: None,
+            line: 1,
+            column: 1,
+        };
+        self.push(code, location, None, message, Remedy::Warn);
+    }
+
+    fn push(
+        &mut self,
+        code: Code,
+        location: Location,
+        obj: Option<&Obj>,
+        message: String,
+        remedy: Remedy,
+    ) {
+        let level = self.levels.get(code);
+        if level == Level::Off {
+            return;
+        }
+        self.analysis.findings.push(Finding::new(
+            code.rule(),
+            level,
+            message,
+            location,
+            obj.map(|o| o.object),
+            remedy,
+        ));
+    }
+}
+
+/// The remedy that applies `edits` to an object's document.
+pub(crate) fn fix(obj: &Obj, edits: Vec<Edit>, notes: Vec<Note>) -> Remedy {
+    Remedy::Fix(Fix {
+        document: obj.doc.index,
+        edits,
+        notes,
+    })
+}
+
+/// What `check` found in one file.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Sorted by position.
+    pub findings: Vec<Finding>,
+    pub notes: Vec<String>,
+    /// Some document was not valid YAML (exit 2).
+    pub invalid: bool,
+}
+
+/// Lints one file's bytes. Never fails: input that is not UTF-8 or not YAML becomes
+/// an SE503 finding and sets [`Report::invalid`].
+pub fn check(input: &[u8], file: &str, config: &Config, levels: &Levels) -> Report {
+    let mut report = Report::default();
+    let text = match manifest::decode(input, file) {
+        Ok(text) => text,
+        Err(err) => {
+            report.invalid = true;
+            push_input_error(&mut report, levels, &err);
+            return report;
+        }
+    };
+    let stream = match Stream::parse_keeping(text, file, &config.namespace, RULE_TREES) {
+        Ok(stream) => stream,
+        Err(_) => {
+            // Parse the documents one by one: report every broken document and
+            // still lint the others.
+            report.invalid = true;
+            parse_each(text, file, &config.namespace, levels, &mut report)
+        }
+    };
+    let analysis = analyze(&stream, config, levels);
+    let layouts = uneditable_layouts(&stream, &analysis.findings, levels);
+    report.findings.extend(analysis.findings);
+    report.findings.extend(layouts);
+    report.notes = analysis.notes;
+    report
+        .findings
+        .sort_by_key(|f| (f.document, f.line, f.column, f.code));
+    report
+}
+
+/// SE504: the documents whose fixes the writer cannot apply with certainty (render
+/// refuses them), found by planning the fixes as render does.
+fn uneditable_layouts(stream: &Stream, findings: &[Finding], levels: &Levels) -> Vec<Finding> {
+    let level = levels.get(Code::SE504);
+    if level == Level::Off {
+        return Vec::new();
+    }
+    let mut fixes: std::collections::BTreeMap<usize, Vec<(&Fix, Option<String>)>> =
+        std::collections::BTreeMap::new();
+    for f in findings {
+        if let Remedy::Fix(fix) = &f.remedy {
+            fixes
+                .entry(fix.document)
+                .or_default()
+                .push((fix, f.location().object));
+        }
+    }
+    fixes
+        .into_iter()
+        .filter_map(|(index, fixes)| {
+            let refusal = finding::apply_fixes(stream, &stream.docs[index], &fixes).err()?;
+            let object = stream.docs[index].objects.first();
+            Some(Finding::new(
+                Code::SE504.rule(),
+                level,
+                refusal.message,
+                refusal.location,
+                object,
+                Remedy::Refuse(Code::SE504.rule().fix.to_string()),
+            ))
+        })
+        .collect()
+}
+
+fn push_input_error(report: &mut Report, levels: &Levels, err: &Error) {
+    let level = levels.get(Code::SE503);
+    if level == Level::Off {
+        return;
+    }
+    let (location, message) = match err {
+        Error::Input {
+            location, message, ..
+        } => ((**location).clone(), message.clone()),
+        other => (Location::default(), other.to_string()),
+    };
+    let location = Location {
+        line: location.line.max(1),
+        column: location.column.max(1),
+        ..location
+    };
+    report.findings.push(Finding::new(
+        Code::SE503.rule(),
+        level,
+        message,
+        location,
+        None,
+        Remedy::Refuse("fix the template that produced this document".to_string()),
+    ));
+}
+
+/// Parses each document on its own; broken ones become SE503 findings and hold no
+/// objects. Each document is parsed from its own text, so node ids and objects are
+/// the same as in a whole-stream parse.
+fn parse_each<'a>(
+    text: &'a str,
+    file: &str,
+    namespace: &'a str,
+    levels: &Levels,
+    report: &mut Report,
+) -> Stream<'a> {
+    let mut docs = Vec::new();
+    // Whether some document parsed and holds a YAML node (its tree may not be kept).
+    let mut content = false;
+    for (index, chunk) in stream::split(text).into_iter().enumerate() {
+        let doc_text = &text[chunk.range.clone()];
+        let (tree, objects) = match Stream::parse_keeping(doc_text, file, namespace, RULE_TREES) {
+            Ok(mut one) => {
+                content |= !one.empty;
+                match one.docs.pop() {
+                    Some(doc) if one.docs.is_empty() => (doc.tree, doc.objects),
+                    _ => (None, Box::default()),
+                }
+            }
+            Err(err) => {
+                let err = match err {
+                    Error::Input {
+                        mut location,
+                        message,
+                        help,
+                    } => {
+                        location.document = index + 1;
+                        location.line += chunk.first_line - 1;
+                        location.template = chunk.source.clone().map(|r| text[r].to_string());
+                        Error::Input {
+                            location,
+                            message,
+                            help,
+                        }
+                    }
+                    other => other,
+                };
+                push_input_error(report, levels, &err);
+                (None, Box::default())
+            }
+        };
+        docs.push(Document {
+            index,
+            first_line: chunk.first_line,
+            text: doc_text,
+            source: chunk.source.map(|r| &text[r]),
+            tree,
+            objects,
+        });
+    }
+    Stream {
+        input: text,
+        file: file.to_string(),
+        empty: !content,
+        docs,
+    }
+}
+
+/// Whether the level of any finding fails the run (exit 1).
+pub fn has_errors(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.level == Level::Error)
+}
+
+/// `(errors, warnings)`.
+pub fn counts(findings: &[Finding]) -> (usize, usize) {
+    let errors = findings.iter().filter(|f| f.level == Level::Error).count();
+    (errors, findings.len() - errors)
+}

@@ -1,0 +1,583 @@
+//! SE101–SE110: the target Services (`--service`, default `spaces-router`).
+//!
+//! A target Service of type LoadBalancer (or one that SE109 makes one) gets the
+//! cloud's Layer-4 set; every target loses the L7, TLS-termination and other clouds'
+//! keys (docs/edits.md, "Target Services").
+
+use crate::config::{Config, Mode};
+use crate::manifest::Obj;
+use crate::presets::{self, Cloud, HELM4_FILENAME_ANNOTATION, On, Why};
+use crate::router;
+use crate::yaml::write::Fragment;
+use crate::yaml::{NodeId, Tree};
+
+use super::{Code, Ctx, Edit, Note, Remedy, fix};
+
+/// Azure's TCP idle timeout, whole minutes; cloud-provider-azure accepts 4–30
+/// (site/content/en/topics/loadbalancer.md).
+const AZURE_IDLE_TIMEOUT: &str = "service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout";
+const AZURE_IDLE_RANGE: std::ops::RangeInclusive<u32> = 4..=30;
+
+pub(super) fn run(ctx: &mut Ctx) {
+    let targets = router::target_services(ctx.stream, ctx.config);
+    for svc in &targets {
+        service(ctx, svc);
+    }
+    // The default target in `auto` mode may simply not be in a stream that is not a
+    // Spaces release; a named target, or load-balancer mode, is the user's intent.
+    let intended = ctx.config.services_named || ctx.config.mode == Mode::LoadBalancer;
+    if !intended || ctx.stream.objects().next().is_none() {
+        return;
+    }
+    for wanted in &ctx.config.services {
+        if !targets
+            .iter()
+            .any(|s| wanted.matches(&s.namespace, &s.name))
+        {
+            ctx.report_stream(
+                Code::SE110,
+                format!(
+                    "no Service {wanted} in the input: nothing to expose (normal when Helm runs the post-renderer for hooks alone)"
+                ),
+            );
+        }
+    }
+}
+
+/// How an annotation map compares with the cloud's Layer-4 set for the options.
+#[derive(Debug, Default)]
+pub(super) struct Gaps {
+    /// Keys of the set that are absent, with the value to write.
+    pub missing: Vec<(String, String)>,
+    /// Keys of the set with another value: `(key, value to write, value node)`.
+    pub wrong: Vec<(String, String, NodeId)>,
+    /// Keys of the other scheme's set that contradict the chosen one: `(key node, key)`.
+    pub contradicting: Vec<(NodeId, String)>,
+}
+
+impl Gaps {
+    pub fn is_empty(&self) -> bool {
+        self.missing.is_empty() && self.wrong.is_empty() && self.contradicting.is_empty()
+    }
+
+    /// The pairs to upsert: missing and wrong keys.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        self.missing
+            .iter()
+            .cloned()
+            .chain(self.wrong.iter().map(|(k, v, _)| (k.clone(), v.clone())))
+            .collect()
+    }
+
+    /// The summary notes of the fix: `+2 annotations (aws)`, `~1 annotation changed`,
+    /// `-1 contradicting annotation`.
+    pub fn notes(&self, noun: &'static str, cloud: Cloud) -> Vec<Note> {
+        let counts = [
+            (
+                "+",
+                self.missing.len(),
+                noun,
+                format!(" ({})", cloud.name()),
+            ),
+            ("~", self.wrong.len(), noun, " changed".to_string()),
+            (
+                "-",
+                self.contradicting.len(),
+                "contradicting annotation",
+                String::new(),
+            ),
+        ];
+        counts
+            .into_iter()
+            .filter(|&(_, n, _, _)| n > 0)
+            .map(|(sign, n, noun, suffix)| Note::count(sign, n, noun, suffix))
+            .collect()
+    }
+
+    /// `missing k: "v"; k is "x", not "y"; k contradicts --scheme internal`.
+    pub fn describe(&self, tree: &Tree, config: &Config) -> String {
+        let mut parts = Vec::new();
+        if !self.missing.is_empty() {
+            let list: Vec<String> = self
+                .missing
+                .iter()
+                .map(|(k, v)| format!("{k}: {v:?}"))
+                .collect();
+            parts.push(format!("missing {}", list.join(", ")));
+        }
+        for (k, want, node) in &self.wrong {
+            parts.push(format!(
+                "{k} is {:?}, not {want:?}",
+                tree.scalar(*node).unwrap_or_default()
+            ));
+        }
+        for (_, k) in &self.contradicting {
+            parts.push(format!("{k} contradicts --scheme {}", config.scheme.name()));
+        }
+        parts.join("; ")
+    }
+}
+
+/// Compares an annotation map with the set for `cloud`, the scheme and `extra` pairs
+/// (`--annotation`). Values the user chose that are Layer 4 stay: an AWS target type of
+/// `ip` or `instance` unless `--aws-target-type` is given, an AWS type of `nlb` or
+/// `nlb-ip` (changing the type re-creates the load balancer).
+pub(super) fn l4_gaps(
+    tree: &Tree,
+    map: Option<NodeId>,
+    config: &Config,
+    cloud: Cloud,
+    extra: &[(String, String)],
+) -> Gaps {
+    let mut gaps = Gaps::default();
+    let target = config.aws_target_type.unwrap_or_default();
+    let mut set: Vec<(String, String)> = presets::l4_annotations(cloud, config.scheme, target)
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    for (k, v) in extra {
+        set.retain(|(key, _)| key != k);
+        set.push((k.clone(), v.clone()));
+    }
+    for (key, want) in set {
+        match map.and_then(|m| tree.get(m, &key)) {
+            None => gaps.missing.push((key, want)),
+            Some(node) => {
+                let have = tree.string(node);
+                let kept = match key.as_str() {
+                    presets::AWS_TARGET_KEY if config.aws_target_type.is_none() => {
+                        matches!(have, Some("ip" | "instance"))
+                    }
+                    presets::AWS_TYPE_KEY if want == "external" => {
+                        have.is_some_and(|h| presets::AWS_L4_TYPES.contains(&h))
+                    }
+                    _ => false,
+                };
+                if !kept && have != Some(want.as_str()) {
+                    gaps.wrong.push((key, want, node));
+                }
+            }
+        }
+    }
+    if let Some(m) = map {
+        for key in presets::contradicting_keys(cloud, config.scheme) {
+            if let Some((k, _)) = tree.entry(m, key) {
+                gaps.contradicting.push((k, key.to_string()));
+            }
+        }
+    }
+    gaps
+}
+
+/// The edits that bring an annotation map at `path` under `root` to the set.
+pub(super) fn set_edits(
+    root: NodeId,
+    path: &[&str],
+    map: Option<NodeId>,
+    gaps: &Gaps,
+) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    let pairs = gaps.pairs();
+    if !pairs.is_empty() {
+        let mut fragment = Fragment::string_map(pairs.iter().map(|(k, v)| (k, v)));
+        for key in path[1..].iter().rev() {
+            fragment = Fragment::Map(vec![((*key).to_string(), fragment)]);
+        }
+        edits.push(Edit::Upsert {
+            map: root,
+            pairs: vec![(path[0].to_string(), fragment)],
+        });
+    }
+    if let Some(map) = map {
+        for &(key, _) in &gaps.contradicting {
+            edits.push(Edit::RemoveEntry { map, key });
+        }
+    }
+    edits
+}
+
+fn service(ctx: &mut Ctx, svc: &Obj) {
+    let config = ctx.config;
+    let tree = svc.tree;
+    let type_node = tree.path(svc.node, &["spec", "type"]);
+    let service_type = type_node.and_then(|t| tree.string(t));
+    let load_balancer = service_type == Some("LoadBalancer") || becomes_load_balancer(ctx, svc);
+
+    let annotations = tree
+        .path(svc.node, &["metadata", "annotations"])
+        .filter(|&a| tree.is_map(a));
+    // The Layer-4 set (SE102) and the Azure probe override (SE108) go into the
+    // annotations in one upsert: the first finding that needs it carries it.
+    let mut adds: Vec<(String, String)> = Vec::new();
+    let cloud = config.cloud;
+    let gaps = match cloud {
+        Some(cloud) if load_balancer && ctx.enabled(Code::SE102) => {
+            l4_gaps(tree, annotations, config, cloud, &config.annotations)
+        }
+        _ => Gaps::default(),
+    };
+    let set_keys: Vec<String> = gaps.pairs().into_iter().map(|(k, _)| k).collect();
+
+    if let Some(map) = annotations {
+        keys(ctx, svc, map, &set_keys, load_balancer);
+    }
+    if !gaps.is_empty() {
+        let cloud = cloud.unwrap_or(Cloud::None);
+        let at = gaps
+            .wrong
+            .first()
+            .map(|&(_, _, v)| v)
+            .or(type_node)
+            .unwrap_or(svc.node);
+        let mut notes = gaps.notes("annotation", cloud);
+        for (k, want, node) in &gaps.wrong {
+            if k == presets::AWS_TYPE_KEY {
+                notes.push(Note::Text(format!(
+                    "aws-load-balancer-type changes from {:?} to {want:?}: the AWS Load Balancer Controller may leave the old load balancer behind; delete it after the upgrade if it remains",
+                    tree.scalar(*node).unwrap_or_default()
+                )));
+            }
+        }
+        let mut edits = set_edits(svc.node, &["metadata", "annotations"], annotations, &gaps);
+        adds = gaps.pairs();
+        let message = format!(
+            "LoadBalancer Service {} lacks the {} {} Layer-4 set: {}",
+            svc.name,
+            cloud.name(),
+            config.scheme.name(),
+            gaps.describe(tree, config)
+        );
+        // The probe overrides of SE108 join this upsert.
+        let probes = azure_probes(ctx, svc, annotations, load_balancer);
+        if !probes.is_empty() {
+            let pairs: Vec<(String, String)> = probes
+                .iter()
+                .map(|p| (p.key.clone(), "tcp".to_string()))
+                .collect();
+            merge_into_upsert(&mut edits, &pairs);
+            notes.push(Note::count(
+                "+",
+                pairs.len(),
+                "health-probe annotation",
+                " (tcp)",
+            ));
+        }
+        ctx.report(Code::SE102, svc, at, message, fix(svc, edits, notes));
+        for probe in probes {
+            ctx.report(Code::SE108, svc, probe.node, probe.message, Remedy::Shared);
+        }
+    } else {
+        let probes = azure_probes(ctx, svc, annotations, load_balancer);
+        let pairs: Vec<(String, String)> = probes
+            .iter()
+            .map(|p| (p.key.clone(), "tcp".to_string()))
+            .collect();
+        for (i, probe) in probes.into_iter().enumerate() {
+            let remedy = if i == 0 {
+                let edits = vec![Edit::Upsert {
+                    map: svc.node,
+                    pairs: vec![(
+                        "metadata".to_string(),
+                        Fragment::Map(vec![(
+                            "annotations".to_string(),
+                            Fragment::string_map(pairs.iter().map(|(k, v)| (k, v))),
+                        )]),
+                    )],
+                }];
+                let notes = vec![Note::count(
+                    "+",
+                    pairs.len(),
+                    "health-probe annotation",
+                    " (tcp)",
+                )];
+                fix(svc, edits, notes)
+            } else {
+                Remedy::Shared
+            };
+            ctx.report(Code::SE108, svc, probe.node, probe.message, remedy);
+        }
+    }
+    if load_balancer && let Some(map) = annotations {
+        aws_scheme(ctx, svc, map, &adds);
+    }
+}
+
+/// Adds `pairs` to the `metadata.annotations` upsert of `edits`.
+fn merge_into_upsert(edits: &mut [Edit], pairs: &[(String, String)]) {
+    for edit in edits {
+        if let Edit::Upsert { pairs: top, .. } = edit
+            && let Some((_, Fragment::Map(meta))) = top.first_mut()
+            && let Some((_, Fragment::Map(annotations))) = meta.first_mut()
+        {
+            annotations.extend(pairs.iter().map(|(k, v)| (k.clone(), Fragment::str(v))));
+            return;
+        }
+    }
+}
+
+/// SE109: in load-balancer mode a ClusterIP target becomes a LoadBalancer. Returns
+/// whether it does (the Layer-4 rules then apply as if it were one).
+fn becomes_load_balancer(ctx: &mut Ctx, svc: &Obj) -> bool {
+    if ctx.config.mode != Mode::LoadBalancer {
+        return false;
+    }
+    let tree = svc.tree;
+    let type_node = tree.path(svc.node, &["spec", "type"]);
+    let service_type = type_node.and_then(|t| tree.string(t));
+    let at = type_node.unwrap_or(svc.node);
+    match service_type {
+        None | Some("" | "ClusterIP") => {
+            if tree.str_at(svc.node, &["spec", "clusterIP"]) == Some("None") {
+                ctx.report(
+                    Code::SE109,
+                    svc,
+                    at,
+                    format!(
+                        "Service {} is headless (clusterIP: None) and cannot become a LoadBalancer; left as it is",
+                        svc.name
+                    ),
+                    Remedy::Warn,
+                );
+                return false;
+            }
+            if !ctx.enabled(Code::SE109) {
+                return false;
+            }
+            let edits = vec![Edit::Upsert {
+                map: svc.node,
+                pairs: vec![(
+                    "spec".to_string(),
+                    Fragment::Map(vec![("type".to_string(), Fragment::str("LoadBalancer"))]),
+                )],
+            }];
+            ctx.report(
+                Code::SE109,
+                svc,
+                at,
+                format!(
+                    "Service {} is of type {} and --mode load-balancer makes it a LoadBalancer",
+                    svc.name,
+                    service_type
+                        .filter(|t| !t.is_empty())
+                        .unwrap_or("ClusterIP")
+                ),
+                fix(
+                    svc,
+                    edits,
+                    vec![Note::Text("type LoadBalancer".to_string())],
+                ),
+            );
+            true
+        }
+        Some("LoadBalancer") => false,
+        Some(other) => {
+            ctx.report(
+                Code::SE109,
+                svc,
+                at,
+                format!(
+                    "Service {} is of type {other}, not ClusterIP: left as it is, without load-balancer annotations",
+                    svc.name
+                ),
+                Remedy::Warn,
+            );
+            false
+        }
+    }
+}
+
+/// SE101, SE103, SE104, SE105, SE107: one annotation at a time. `set` lists the keys
+/// the SE102 upsert writes (a wrong AWS type among them is answered there).
+fn keys(ctx: &mut Ctx, svc: &Obj, map: NodeId, set: &[String], load_balancer: bool) {
+    let config = ctx.config;
+    let tree = svc.tree;
+    let cloud = config.cloud;
+    for &(k, v) in tree.entries(map) {
+        let Some(key) = tree.scalar(k) else { continue };
+        if key == HELM4_FILENAME_ANNOTATION
+            || config.keep_annotations.iter().any(|keep| keep == key)
+        {
+            continue;
+        }
+        let value = tree.scalar(v);
+        let remove = |notes: &'static str| {
+            fix(
+                svc,
+                vec![Edit::RemoveEntry { map, key: k }],
+                vec![Note::count("-", 1, notes, "")],
+            )
+        };
+        if let Some(entry) = presets::l7_key(On::Service, key, value) {
+            let (code, what) = match entry.why {
+                Why::L7 => (Code::SE101, "Layer-7 annotation"),
+                Why::TlsTermination => (Code::SE104, "TLS-termination annotation"),
+                Why::ProxyProtocol => (Code::SE105, "PROXY protocol annotation"),
+            };
+            ctx.report(
+                code,
+                svc,
+                k,
+                format!("{what} {key} on Service {}: {}", svc.name, entry.note),
+                remove("L7 annotation"),
+            );
+            continue;
+        }
+        if key == presets::AWS_TYPE_KEY
+            && let Some(value) = value
+            && !presets::AWS_L4_TYPES.contains(&value)
+        {
+            // The Layer-4 set replaces the value; without a set the key goes.
+            let remedy = if set.iter().any(|s| s == key) {
+                Remedy::Shared
+            } else {
+                remove("L7 annotation")
+            };
+            ctx.report(
+                Code::SE101,
+                svc,
+                v,
+                format!(
+                    "{key}: {value:?} on Service {} is not a Network Load Balancer type ({})",
+                    svc.name,
+                    presets::AWS_L4_TYPES.join(", ")
+                ),
+                remedy,
+            );
+            continue;
+        }
+        if let Some(cloud) = cloud
+            && cloud != Cloud::None
+            && let Some(owner) = presets::cloud_of_key(key)
+            && owner != cloud
+        {
+            ctx.report(
+                Code::SE103,
+                svc,
+                k,
+                format!(
+                    "{} annotation {key} on Service {} rendered for --cloud {}",
+                    owner.name(),
+                    svc.name,
+                    cloud.name()
+                ),
+                remove("other-cloud annotation"),
+            );
+            continue;
+        }
+        if key == AZURE_IDLE_TIMEOUT && load_balancer {
+            let ok = value
+                .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|s| s.parse::<u32>().ok())
+                .is_some_and(|n| AZURE_IDLE_RANGE.contains(&n));
+            if !ok {
+                ctx.report(
+                    Code::SE107,
+                    svc,
+                    v,
+                    format!(
+                        "{key} is {:?}: Azure accepts whole minutes from {} to {}",
+                        value.unwrap_or_default(),
+                        AZURE_IDLE_RANGE.start(),
+                        AZURE_IDLE_RANGE.end()
+                    ),
+                    Remedy::Warn,
+                );
+            }
+        }
+    }
+}
+
+/// SE106: the AWS Load Balancer Controller's default scheme is internal. Answered by
+/// the Layer-4 set when it writes the scheme, and by the removal of the AWS type key
+/// on another cloud; otherwise a warning.
+fn aws_scheme(ctx: &mut Ctx, svc: &Obj, map: NodeId, adds: &[(String, String)]) {
+    let tree = svc.tree;
+    let Some(ty) = tree.get(map, presets::AWS_TYPE_KEY) else {
+        return;
+    };
+    // `external` and the legacy `nlb-ip` are handled by the controller; the in-tree
+    // `nlb` provider defaults to internet-facing.
+    if !matches!(tree.scalar(ty), Some("external" | "nlb-ip")) {
+        return;
+    }
+    if tree.get(map, presets::AWS_SCHEME_KEY).is_some() {
+        return;
+    }
+    let other_cloud = ctx
+        .config
+        .cloud
+        .is_some_and(|c| c != Cloud::None && c != Cloud::Aws)
+        && ctx.enabled(Code::SE103);
+    let remedy = if adds.iter().any(|(k, _)| k == presets::AWS_SCHEME_KEY) || other_cloud {
+        Remedy::Shared
+    } else {
+        Remedy::Warn
+    };
+    ctx.report(
+        Code::SE106,
+        svc,
+        ty,
+        format!(
+            "Service {} has aws-load-balancer-type {:?} but no {}: the AWS Load Balancer Controller makes it internal",
+            svc.name,
+            tree.scalar(ty).unwrap_or_default(),
+            presets::AWS_SCHEME_KEY
+        ),
+        remedy,
+    );
+}
+
+/// An Azure health probe that wants HTTP 200 from the router.
+struct Probe {
+    node: NodeId,
+    key: String,
+    message: String,
+}
+
+/// SE108: on Azure an `appProtocol: http(s)` port gets an HTTP probe that wants 200;
+/// the per-port `tcp` override fixes it.
+fn azure_probes(
+    ctx: &Ctx,
+    svc: &Obj,
+    annotations: Option<NodeId>,
+    load_balancer: bool,
+) -> Vec<Probe> {
+    let tree = svc.tree;
+    if ctx.config.cloud != Some(Cloud::Azure) || !load_balancer || !ctx.enabled(Code::SE108) {
+        return Vec::new();
+    }
+    let Some(ports) = tree.path(svc.node, &["spec", "ports"]) else {
+        return Vec::new();
+    };
+    let mut probes = Vec::new();
+    for &port in tree.items(ports) {
+        let Some(proto) = tree.get(port, "appProtocol") else {
+            continue;
+        };
+        let Some(app) = tree.scalar(proto) else {
+            continue;
+        };
+        if !app.eq_ignore_ascii_case("https") && !app.eq_ignore_ascii_case("http") {
+            continue;
+        }
+        let Some(number) = tree.str_at(port, &["port"]) else {
+            continue;
+        };
+        let key = format!("service.beta.kubernetes.io/port_{number}_health-probe_protocol");
+        let overridden = annotations
+            .and_then(|m| tree.get(m, &key))
+            .and_then(|v| tree.scalar(v))
+            .is_some_and(|v| v.eq_ignore_ascii_case("tcp"));
+        if !overridden {
+            probes.push(Probe {
+                node: proto,
+                message: format!(
+                    "port {number} of Service {} has appProtocol {app}: the Azure health probe requests / and wants 200 (spaces-router answers 401); add {key}: \"tcp\"",
+                    svc.name
+                ),
+                key,
+            });
+        }
+    }
+    probes
+}

@@ -42,6 +42,8 @@ pub enum Command {
     Guide(RenderArgs),
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
+    /// Print render's edits as kustomize patches (a Flux HelmRelease's postRenderers, or a kustomization).
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -191,6 +193,39 @@ pub struct DiffArgs {
     pub files: Vec<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub render: RenderArgs,
+
+    /// What to print: a HelmRelease `postRenderers` block, or a kustomization.
+    #[arg(long, value_enum)]
+    pub format: crate::export::ExportFormat,
+
+    /// The rendered stream to read ("-" for stdin); stdin when none is given.
+    pub file: Option<String>,
+}
+
+/// Argo CD passes the variables an Application sets for a plugin with this prefix.
+pub const ARGOCD_ENV_PREFIX: &str = "ARGOCD_ENV_";
+
+/// The `SPACES_EXPOSE_*` variables to set from their `ARGOCD_ENV_SPACES_EXPOSE_*` form,
+/// given the whole environment: only those that are unset or empty, so that the
+/// unprefixed variable wins.
+pub fn argocd_env_fallbacks(
+    vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+) -> Vec<(String, std::ffi::OsString)> {
+    let vars: Vec<_> = vars.into_iter().collect();
+    let is_set = |name: &str| vars.iter().any(|(k, v)| k == name && !v.is_empty());
+    vars.iter()
+        .filter_map(|(k, v)| {
+            let name = k.to_str()?.strip_prefix(ARGOCD_ENV_PREFIX)?;
+            (name.starts_with("SPACES_EXPOSE_") && !v.is_empty() && !is_set(name))
+                .then(|| (name.to_string(), v.clone()))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -198,5 +233,27 @@ mod tests {
     #[test]
     fn command_line_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn argocd_prefixed_variables_fill_in_unset_ones() {
+        let env = |pairs: &[(&str, &str)]| -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+            pairs.iter().map(|(k, v)| (k.into(), v.into())).collect()
+        };
+        let got = super::argocd_env_fallbacks(env(&[
+            ("ARGOCD_ENV_SPACES_EXPOSE_CLOUD", "aws"),
+            ("ARGOCD_ENV_SPACES_EXPOSE_MODE", "gateway"),
+            ("SPACES_EXPOSE_MODE", "ingress"),
+            ("ARGOCD_ENV_SPACES_EXPOSE_SCHEME", "internal"),
+            ("SPACES_EXPOSE_SCHEME", ""),
+            ("ARGOCD_ENV_OTHER", "x"),
+        ]));
+        assert_eq!(
+            got,
+            [
+                ("SPACES_EXPOSE_CLOUD".to_string(), "aws".into()),
+                ("SPACES_EXPOSE_SCHEME".to_string(), "internal".into()),
+            ]
+        );
     }
 }

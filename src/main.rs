@@ -242,11 +242,38 @@ fn run_diff(args: &DiffArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode, 
     })
 }
 
+fn run_export(
+    args: &spaces_expose::cli::ExportArgs,
+    diagnostics: &mut Diagnostics,
+) -> Result<ExitCode, Error> {
+    let config = config::resolve(&args.render)?;
+    *diagnostics = Diagnostics::for_args(&args.render, Some(&config));
+    config::require_cloud(&config)?;
+    let files: Vec<String> = args.file.iter().cloned().collect();
+    let (name, input) = read_inputs(&files)?.remove(0);
+    let exported = spaces_expose::export::export(&input, &name, &config, args.format)?;
+    for warning in &exported.report.warnings {
+        diagnostics.warn(&render_warning(warning));
+    }
+    if config.strict && !exported.report.warnings.is_empty() {
+        return Err(Error::Strict {
+            count: exported.report.warnings.len(),
+        });
+    }
+    write_stdout(exported.output.as_bytes())?;
+    diagnostics.info(&format!(
+        "export: {} patch(es), {} added object(s) listed as comments",
+        exported.patched, exported.added
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
     match cli.command {
         None => run_render(&cli.render, diagnostics),
         Some(Command::Check(args)) => run_check(&args, diagnostics),
         Some(Command::Diff(args)) => run_diff(&args, diagnostics),
+        Some(Command::Export(args)) => run_export(&args, diagnostics),
         Some(Command::Guide(args)) => {
             let config = config::resolve(&args)?;
             *diagnostics = Diagnostics::for_args(&args, Some(&config));
@@ -283,6 +310,11 @@ fn run(cli: Cli, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
 }
 
 fn main() -> ExitCode {
+    // Argo CD hands a plugin the Application's variables as ARGOCD_ENV_*.
+    for (name, value) in spaces_expose::cli::argocd_env_fallbacks(std::env::vars_os()) {
+        // SAFETY: nothing else runs yet: no thread has been started.
+        unsafe { std::env::set_var(name, value) };
+    }
     let mut diagnostics = Diagnostics::from_env();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -87,3 +87,6 @@ pub fn generated_corpus() -> Vec<(PathBuf, Vec<String>, String)> {
 pub fn run_stdin(cmd: &mut Command, stdin: &str) -> Run {
     run(cmd.write_stdin(stdin.to_string()))
 }
+
+/// Helpers of the GitOps integration tests (export, Argo CD, helmfile, Terraform).
+pub mod gitops;

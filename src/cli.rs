@@ -37,7 +37,10 @@ pub enum Command {
         format: TableFormat,
     },
     /// Print the documentation of one lint rule (e.g. SE101).
-    Explain { code: String },
+    Explain {
+        #[arg(value_parser = Suggest::codes())]
+        code: String,
+    },
     /// Print the steps after `helm upgrade` for the chosen cloud and mode.
     Guide(RenderArgs),
     /// Print shell completions.
@@ -77,7 +80,9 @@ pub struct RenderArgs {
     #[arg(
         long = "controller",
         value_delimiter = ',',
-        env = "SPACES_EXPOSE_CONTROLLER"
+        env = "SPACES_EXPOSE_CONTROLLER",
+        value_parser = Suggest::controllers(),
+        hide_possible_values = true
     )]
     pub controllers: Vec<String>,
 
@@ -151,7 +156,12 @@ pub struct RenderArgs {
 
     /// Override a rule's level, CODE=off|warn|error (repeatable); `off` also stops render
     /// from acting on it.
-    #[arg(long = "rule", value_name = "CODE=LEVEL")]
+    #[arg(
+        long = "rule",
+        value_name = "CODE=LEVEL",
+        value_parser = Suggest::rule_levels(),
+        hide_possible_values = true
+    )]
     pub rules: Vec<String>,
 
     /// Fail (exit 1) when there is any warning.
@@ -256,4 +266,74 @@ mod tests {
             ]
         );
     }
+}
+
+/// A value parser that accepts any text (the options are validated later, with
+/// messages that name where a value came from) and offers a list to shell completion.
+#[derive(Clone)]
+pub struct Suggest(Vec<String>);
+
+impl Suggest {
+    /// The controller presets and `custom`.
+    fn controllers() -> Self {
+        let mut names: Vec<String> = crate::presets::CONTROLLERS
+            .iter()
+            .map(|c| c.name.to_string())
+            .collect();
+        names.push("custom".to_string());
+        Suggest(names)
+    }
+
+    /// The rule codes.
+    fn codes() -> Self {
+        Suggest(
+            crate::rules::RULES
+                .iter()
+                .map(|r| r.code_str().to_string())
+                .collect(),
+        )
+    }
+
+    /// `CODE=off`, `CODE=warn`, `CODE=error` for every rule.
+    fn rule_levels() -> Self {
+        Suggest(
+            crate::rules::RULES
+                .iter()
+                .flat_map(|r| ["off", "warn", "error"].map(|l| format!("{}={l}", r.code_str())))
+                .collect(),
+        )
+    }
+}
+
+impl clap::builder::TypedValueParser for Suggest {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0
+                .iter()
+                .map(|v| clap::builder::PossibleValue::new(v.clone())),
+        ))
+    }
+}
+
+/// clap_complete's bash script for a hyphenated name tracks subcommands as
+/// `spaces__expose__subcmd__check` but labels their cases
+/// `spaces__subcmd__expose__subcmd__check`, so no subcommand option ever completes.
+/// The labels are made to match.
+pub fn fix_bash_completion(script: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(script)
+        .replace("spaces__subcmd__expose__", "spaces__expose__")
+        .into_bytes()
 }

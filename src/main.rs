@@ -346,6 +346,9 @@ fn run(cli: Cli, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
         Some(Command::Completions { shell }) => {
             let mut buffer = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "spaces-expose", &mut buffer);
+            if shell == clap_complete::Shell::Bash {
+                buffer = spaces_expose::cli::fix_bash_completion(&buffer);
+            }
             write_stdout(&buffer)?;
             Ok(ExitCode::SUCCESS)
         }

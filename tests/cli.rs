@@ -414,6 +414,62 @@ fn completions_for_bash() {
     );
 }
 
+/// Bash completes subcommand options, controller names and rule codes: the generated
+/// script, sourced by a real bash, asked the way bash asks (COMP_WORDS, COMP_CWORD and
+/// the function's three arguments).
+#[test]
+fn bash_completes_subcommand_options_controllers_and_rule_codes() {
+    let script = run(cmd().args(["completions", "bash"]), "").stdout;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spaces-expose.bash");
+    std::fs::write(&path, script).unwrap();
+    let complete = |words: &[&str]| -> Vec<String> {
+        let cur = words[words.len() - 1];
+        let prev = words[words.len() - 2];
+        let list: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+        let program = format!(
+            "source '{}'; COMP_WORDS=({}); COMP_CWORD={}; _spaces__expose spaces-expose '{cur}' '{prev}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            path.display(),
+            list.join(" "),
+            words.len() - 1
+        );
+        let out = std::process::Command::new("bash")
+            .args(["--norc", "-c", &program])
+            .output()
+            .expect("bash runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(complete(&["spaces-expose", "check", "--fo"]), ["--format"]);
+    assert_eq!(
+        complete(&["spaces-expose", "diff", "--exit"]),
+        ["--exit-code"]
+    );
+    assert_eq!(
+        complete(&["spaces-expose", "check", "--controller", "tra"]),
+        ["traefik"]
+    );
+    assert_eq!(
+        complete(&["spaces-expose", "--controller", "envoy-"]),
+        ["envoy-gateway", "envoy-gateway-namespaced"]
+    );
+    assert_eq!(
+        complete(&["spaces-expose", "explain", "SE50"]),
+        ["SE501", "SE502", "SE503", "SE504"]
+    );
+    assert_eq!(
+        complete(&["spaces-expose", "check", "--rule", "SE403="]),
+        ["SE403=off", "SE403=warn", "SE403=error"]
+    );
+}
+
 #[test]
 fn lone_carriage_returns_are_refused_with_their_position() {
     let out = run(

@@ -1,0 +1,394 @@
+//! Render never widens access beyond what was asked (README, "Guarantees"), on meaning:
+//! over generated router NetworkPolicies with mixed peers (controllers, the connect
+//! agent, ipBlocks, other namespaces, empty selectors, several rules, policyTypes), the
+//! policies after render admit no (source, port) pair they did not admit before, except
+//! the chosen controllers' pods (and, for Cilium, its `ingress` identity) on the ports of
+//! the rules where a controller peer stood, and the `--admit-cidr` CIDRs on the router
+//! port. Every source that is no controller keeps exactly its access, and egress is
+//! never touched.
+//!
+//! The policies are read with serde-saphyr into JSON values and evaluated here, by the
+//! NetworkPolicy rules of the Kubernetes API, independently of the program's own reading.
+
+use proptest::prelude::*;
+use serde_json::Value;
+use spaces_expose::config;
+
+/// A peer the generator can place, with whether it is a controller's.
+struct PeerKind {
+    yaml: &'static str,
+    controller: bool,
+}
+
+const PEERS: &[PeerKind] = &[
+    PeerKind {
+        yaml: "{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}, podSelector: {matchLabels: {app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/component: controller}}}",
+        controller: true,
+    },
+    PeerKind {
+        yaml: "{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}, podSelector: {matchLabels: {app.kubernetes.io/name: ingress-nginx}}}",
+        controller: true,
+    },
+    PeerKind {
+        yaml: "{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}",
+        controller: true,
+    },
+    PeerKind {
+        yaml: "{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: traefik}}, podSelector: {matchLabels: {app.kubernetes.io/name: traefik}}}",
+        controller: true,
+    },
+    PeerKind {
+        yaml: "{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: envoy-gateway-system}}, podSelector: {matchLabels: {app.kubernetes.io/name: envoy, app.kubernetes.io/component: proxy, app.kubernetes.io/managed-by: envoy-gateway}}}",
+        controller: true,
+    },
+    PeerKind {
+        yaml: "{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}, podSelector: {matchLabels: {app.kubernetes.io/name: prometheus}}}",
+        controller: false,
+    },
+    PeerKind {
+        yaml: "{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}",
+        controller: false,
+    },
+    PeerKind {
+        yaml: "{podSelector: {matchLabels: {app: agent}}}",
+        controller: false,
+    },
+    PeerKind {
+        yaml: "{ipBlock: {cidr: 10.0.0.0/8}}",
+        controller: false,
+    },
+    PeerKind {
+        yaml: "{namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}",
+        controller: false,
+    },
+];
+
+const PORT_LISTS: &[Option<&[u16]>] = &[None, Some(&[8443]), Some(&[8443, 9090])];
+
+const POLICY_TYPES: &[Option<&str>] = &[
+    None,
+    Some("[Ingress]"),
+    Some("[Ingress, Egress]"),
+    Some("[Egress]"),
+];
+
+/// Who may knock: pods (namespace labels, pod labels), addresses, and Cilium's
+/// reserved `ingress` identity.
+#[derive(Debug, Clone, PartialEq)]
+enum Source {
+    Pod {
+        namespace: &'static str,
+        labels: &'static [(&'static str, &'static str)],
+        /// The controller whose data plane this is, if any.
+        controller: Option<&'static str>,
+    },
+    Address(&'static str, [u8; 4]),
+    CiliumIngress,
+}
+
+fn sources() -> Vec<Source> {
+    use Source::*;
+    vec![
+        Pod {
+            namespace: "ingress-nginx",
+            labels: &[
+                ("app.kubernetes.io/name", "ingress-nginx"),
+                ("app.kubernetes.io/component", "controller"),
+            ],
+            controller: Some("ingress-nginx"),
+        },
+        Pod {
+            namespace: "traefik",
+            labels: &[("app.kubernetes.io/name", "traefik")],
+            controller: Some("traefik"),
+        },
+        Pod {
+            namespace: "envoy-gateway-system",
+            labels: &[
+                ("app.kubernetes.io/name", "envoy"),
+                ("app.kubernetes.io/component", "proxy"),
+                ("app.kubernetes.io/managed-by", "envoy-gateway"),
+            ],
+            controller: Some("envoy-gateway"),
+        },
+        Pod {
+            namespace: "monitoring",
+            labels: &[("app.kubernetes.io/name", "prometheus")],
+            controller: None,
+        },
+        Pod {
+            namespace: "upbound-system",
+            labels: &[("app", "agent")],
+            controller: None,
+        },
+        Pod {
+            namespace: "default",
+            labels: &[("app", "web")],
+            controller: None,
+        },
+        Address("10.1.2.3", [10, 1, 2, 3]),
+        Address("192.168.7.7", [192, 168, 7, 7]),
+        Address("172.16.0.1", [172, 16, 0, 1]),
+        CiliumIngress,
+    ]
+}
+
+const PORTS: &[u16] = &[8443, 9090, 1234];
+
+fn labels_match(selector: &Value, labels: &[(&str, &str)]) -> bool {
+    let Some(map) = selector.get("matchLabels").and_then(Value::as_object) else {
+        return selector.get("matchExpressions").is_none();
+    };
+    map.iter().all(|(k, v)| {
+        labels
+            .iter()
+            .any(|(lk, lv)| lk == k && Some(*lv) == v.as_str())
+    })
+}
+
+fn in_cidr(cidr: &str, address: [u8; 4]) -> bool {
+    let Some((base, bits)) = cidr.split_once('/') else {
+        return false;
+    };
+    let Ok(bits) = bits.parse::<u32>() else {
+        return false;
+    };
+    let parts: Vec<u8> = base.split('.').filter_map(|p| p.parse().ok()).collect();
+    if parts.len() != 4 || bits > 32 {
+        return false;
+    }
+    let base = u32::from_be_bytes([parts[0], parts[1], parts[2], parts[3]]);
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    };
+    (u32::from_be_bytes(address) & mask) == (base & mask)
+}
+
+/// Whether one NetworkPolicy peer matches a source (the policy is in `upbound-system`).
+fn peer_matches(peer: &Value, source: &Source) -> bool {
+    match source {
+        Source::Address(_, address) => peer
+            .pointer("/ipBlock/cidr")
+            .and_then(Value::as_str)
+            .is_some_and(|c| in_cidr(c, *address)),
+        Source::CiliumIngress => false,
+        Source::Pod {
+            namespace, labels, ..
+        } => {
+            if peer.get("ipBlock").is_some() {
+                return false;
+            }
+            let ns_labels = [("kubernetes.io/metadata.name", *namespace)];
+            let ns_ok = match peer.get("namespaceSelector") {
+                Some(sel) => labels_match(sel, &ns_labels),
+                None => *namespace == "upbound-system",
+            };
+            let pod_ok = peer
+                .get("podSelector")
+                .is_none_or(|sel| labels_match(sel, labels));
+            ns_ok && pod_ok
+        }
+    }
+}
+
+fn port_ok(ports: Option<&Value>, port: u16) -> bool {
+    match ports.and_then(Value::as_array) {
+        None => true,
+        Some(list) if list.is_empty() => true,
+        Some(list) => list.iter().any(|p| {
+            p.get("port").is_none_or(|v| {
+                v.as_u64() == Some(port as u64) || v.as_str() == Some(&port.to_string())
+            })
+        }),
+    }
+}
+
+/// Whether the router's pods admit `source` on `port` under these documents: the union
+/// of what every NetworkPolicy and CiliumNetworkPolicy that selects them allows.
+fn admits(docs: &[Value], source: &Source, port: u16) -> bool {
+    let mut restricted = false;
+    let mut allowed = false;
+    for doc in docs {
+        match doc.get("kind").and_then(Value::as_str) {
+            Some("NetworkPolicy") => {
+                let types = doc.pointer("/spec/policyTypes").and_then(Value::as_array);
+                let ingress = types.is_none_or(|t| t.iter().any(|t| t == "Ingress"));
+                if !ingress {
+                    continue;
+                }
+                restricted = true;
+                let rules = doc.pointer("/spec/ingress").and_then(Value::as_array);
+                for rule in rules.into_iter().flatten() {
+                    let from = rule.get("from").and_then(Value::as_array);
+                    let source_ok = match from {
+                        None => true,
+                        Some(peers) if peers.is_empty() => true,
+                        Some(peers) => peers.iter().any(|p| peer_matches(p, source)),
+                    };
+                    if source_ok && port_ok(rule.get("ports"), port) {
+                        allowed = true;
+                    }
+                }
+            }
+            Some("CiliumNetworkPolicy") => {
+                let rules = doc.pointer("/spec/ingress").and_then(Value::as_array);
+                for rule in rules.into_iter().flatten() {
+                    let entity = rule
+                        .get("fromEntities")
+                        .and_then(Value::as_array)
+                        .is_some_and(|e| e.iter().any(|x| x == "ingress"));
+                    let ports = rule.pointer("/toPorts/0/ports").and_then(Value::as_array);
+                    let on_port = ports.is_none_or(|ps| {
+                        ps.iter().any(|p| {
+                            p.get("port").and_then(Value::as_str) == Some(&port.to_string())
+                        })
+                    });
+                    if entity && *source == Source::CiliumIngress && on_port {
+                        allowed = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // Cilium's identity passes a plain NetworkPolicy only through a CiliumNetworkPolicy.
+    if *source == Source::CiliumIngress {
+        return allowed;
+    }
+    !restricted || allowed
+}
+
+fn documents(stream: &str) -> Vec<Value> {
+    stream
+        .split("\n---\n")
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| serde_saphyr::from_str::<Value>(d).expect("documents parse"))
+        .collect()
+}
+
+/// One generated case: the policy text, and per rule its ports and whether it holds a
+/// controller peer.
+struct Case {
+    text: String,
+    controller_rules: Vec<Option<Vec<u16>>>,
+}
+
+fn case(types: usize, rules: &[(Option<Vec<usize>>, usize)]) -> Case {
+    let mut text = String::from(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: spaces-router\n  namespace: upbound-system\nspec:\n  selector: {app: spaces-router}\n  ports: [{port: 8443, targetPort: 8443}]\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: spaces-router\n  namespace: upbound-system\nspec:\n  podSelector:\n    matchLabels: {app: spaces-router}\n",
+    );
+    if let Some(t) = POLICY_TYPES[types] {
+        text.push_str(&format!("  policyTypes: {t}\n"));
+    }
+    text.push_str("  egress:\n    - to: [{ipBlock: {cidr: 0.0.0.0/0}}]\n");
+    let mut controller_rules = Vec::new();
+    if !rules.is_empty() {
+        text.push_str("  ingress:\n");
+    }
+    for (peers, ports) in rules {
+        text.push_str("    - ports: ");
+        match PORT_LISTS[*ports] {
+            None => text.push_str("[]\n"),
+            Some(list) => {
+                let items: Vec<String> = list.iter().map(|p| format!("{{port: {p}}}")).collect();
+                text.push_str(&format!("[{}]\n", items.join(", ")));
+            }
+        }
+        let mut controller = false;
+        if let Some(peers) = peers {
+            let items: Vec<&str> = peers.iter().map(|&i| PEERS[i].yaml).collect();
+            controller = peers.iter().any(|&i| PEERS[i].controller);
+            text.push_str(&format!("      from: [{}]\n", items.join(", ")));
+        }
+        controller_rules
+            .push(controller.then(|| PORT_LISTS[*ports].map_or(Vec::new(), <[u16]>::to_vec)));
+    }
+    Case {
+        text,
+        controller_rules,
+    }
+}
+
+const CONTROLLER_SETS: &[&[&str]] = &[
+    &["traefik"],
+    &["envoy-gateway"],
+    &["ingress-nginx", "envoy-gateway"],
+    &["cilium"],
+    &["cilium", "traefik"],
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn render_admits_only_what_was_asked(
+        types in 0..POLICY_TYPES.len(),
+        rules in prop::collection::vec(
+            (prop::option::weighted(0.85, prop::collection::vec(0..PEERS.len(), 1..4)), 0..PORT_LISTS.len()),
+            0..4,
+        ),
+        controllers in 0..CONTROLLER_SETS.len(),
+        cidr in any::<bool>(),
+    ) {
+        let case = case(types, &rules);
+        let chosen = CONTROLLER_SETS[controllers];
+        let mut args = vec![
+            "spaces-expose".to_string(),
+            "--cloud=none".to_string(),
+            format!("--controller={}", chosen.join(",")),
+        ];
+        if cidr {
+            args.push("--mode=load-balancer".to_string());
+            args.push("--admit-cidr=192.168.0.0/16".to_string());
+        }
+        let cli = <spaces_expose::cli::Cli as clap::Parser>::try_parse_from(&args).expect("arguments parse");
+        let config = config::resolve(&cli.render).expect("options resolve");
+        let rendered = match spaces_expose::render(case.text.as_bytes(), "<p>", &config) {
+            Ok(r) => r,
+            // A refusal changes nothing.
+            Err(_) => return Ok(()),
+        };
+        let before = documents(&case.text);
+        let after = documents(&rendered.output);
+        // Egress and policyTypes are never touched.
+        let policy = |docs: &[Value]| docs.iter().find(|d| d["kind"] == "NetworkPolicy").cloned().unwrap();
+        prop_assert_eq!(&policy(&before)["spec"]["egress"], &policy(&after)["spec"]["egress"]);
+        prop_assert_eq!(&policy(&before)["spec"]["policyTypes"], &policy(&after)["spec"]["policyTypes"]);
+        let restricts = POLICY_TYPES[types].is_none_or(|t| t.contains("Ingress"));
+        // The ports where a controller peer stood (`None`: every port).
+        let controller_ports: Vec<Option<Vec<u16>>> = case
+            .controller_rules
+            .iter()
+            .flatten()
+            .map(|ports| (!ports.is_empty()).then(|| ports.clone()))
+            .collect();
+        let on_controller_port = |port: u16| {
+            controller_ports.iter().any(|p| p.as_ref().is_none_or(|ps| ps.contains(&port)))
+        };
+        for source in sources() {
+            for &port in PORTS {
+                let was = admits(&before, &source, port);
+                let is = admits(&after, &source, port);
+                let asked = match &source {
+                    Source::Pod { controller: Some(name), .. } => {
+                        chosen.contains(name) && restricts && on_controller_port(port)
+                    }
+                    Source::CiliumIngress => chosen.contains(&"cilium") && restricts && on_controller_port(port),
+                    Source::Address("192.168.7.7", _) => cidr && restricts && port == 8443,
+                    _ => false,
+                };
+                let controller_pods = matches!(source, Source::Pod { controller: Some(_), .. });
+                let ctx = format!("{source:?} on {port}: before {was}, after {is}\n--- input {args:?}\n{}\n--- output\n{}", case.text, rendered.output);
+                if is && !was {
+                    prop_assert!(asked, "widened: {}", ctx);
+                }
+                // Every source that is no controller keeps exactly its access.
+                if !controller_pods && !asked {
+                    prop_assert_eq!(was, is, "changed: {}", ctx);
+                }
+            }
+        }
+    }
+}

@@ -192,7 +192,10 @@ pub struct Config {
     pub services: Vec<ServiceRef>,
     /// Whether the user named the target Services (`--service`, `services:`).
     pub services_named: bool,
+    /// The Gateway's name (`--gateway [NAMESPACE/]NAME`).
     pub gateway: String,
+    /// Its namespace when given; otherwise the one the stream shows, or the router's.
+    pub gateway_namespace: Option<String>,
     pub namespace: String,
     pub annotations: Vec<(String, String)>,
     pub keep_annotations: Vec<String>,
@@ -227,6 +230,7 @@ impl Default for Config {
                 name: "spaces-router".to_string(),
             }],
             gateway: "spaces".to_string(),
+            gateway_namespace: None,
             namespace: "upbound-system".to_string(),
             annotations: Vec::new(),
             keep_annotations: Vec::new(),
@@ -277,6 +281,7 @@ pub struct AwsConfig {
 pub struct ValuesHints {
     pub mode: Option<Mode>,
     pub gateway: Option<String>,
+    pub gateway_namespace: Option<String>,
     pub pod_labels: Vec<(String, String)>,
     pub namespace_labels: Vec<(String, String)>,
     pub host: Option<String>,
@@ -357,6 +362,8 @@ struct ValuesGatewayApi {
 struct ValuesGateway {
     provision: Option<bool>,
     name: Option<String>,
+    /// Spaces 1.16: the Gateway may live in another namespace (a shared Gateway).
+    namespace: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -463,6 +470,10 @@ pub fn load_values(paths: &[PathBuf]) -> Result<ValuesHints> {
         take(&mut gateway, values.gateway_api.gateway.provision);
         take(&mut route, values.gateway_api.spaces_router_route.provision);
         take(&mut hints.gateway, values.gateway_api.gateway.name);
+        take(
+            &mut hints.gateway_namespace,
+            values.gateway_api.gateway.namespace,
+        );
         take(&mut hints.host, values.external_tls.host);
         if hints.host.is_none() {
             take(
@@ -711,6 +722,29 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
         None,
     ])
     .unwrap_or_default();
+    // An extra annotation must not be one that render's own rules remove: the output
+    // would carry it and every rerun would fight over it.
+    let cloud = args.cloud.or(file.cloud);
+    for (key, value) in &annotations {
+        let layer7 = presets::l7_key(presets::On::Service, key, Some(value)).is_some()
+            || (key == presets::AWS_TYPE_KEY && !presets::AWS_L4_TYPES.contains(&value.as_str()));
+        let foreign = presets::cloud_of_key(key)
+            .filter(|owner| cloud.is_some_and(|c| c != Cloud::None && c != *owner));
+        if layer7 || foreign.is_some() {
+            let why = match foreign {
+                Some(owner) if !layer7 => format!(
+                    "a {} key, and --cloud is {}",
+                    owner.name(),
+                    cloud.map_or("", Cloud::name)
+                ),
+                _ => "a Layer-7, TLS-termination or PROXY-protocol key, which render strips"
+                    .to_string(),
+            };
+            return Err(Error::Usage(format!(
+                "--annotation {key}={value}: {why}; a Layer-4 path cannot carry it"
+            )));
+        }
+    }
     let keep_annotations = first_non_empty([
         Some(args.keep_annotations.clone()),
         file.keep_annotations,
@@ -736,6 +770,25 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
     let values_peer = (!values.pod_labels.is_empty() || !values.namespace_labels.is_empty())
         .then(|| (values.pod_labels.clone(), values.namespace_labels.clone()));
 
+    // `--gateway [NAMESPACE/]NAME`, or the values' name and namespace.
+    let (gateway, gateway_namespace) = match args.gateway.clone().or(file.gateway) {
+        Some(raw) => match raw.split_once('/') {
+            Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => {
+                (name.to_string(), Some(ns.to_string()))
+            }
+            Some(_) => {
+                return Err(Error::Usage(format!(
+                    "--gateway expects [NAMESPACE/]NAME, got {raw:?}"
+                )));
+            }
+            None => (raw, values.gateway_namespace.clone()),
+        },
+        None => (
+            values.gateway.clone().unwrap_or(defaults.gateway),
+            values.gateway_namespace.clone(),
+        ),
+    };
+
     Ok(Config {
         cloud: args.cloud.or(file.cloud),
         mode: args
@@ -750,12 +803,8 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
             .or(file.aws.and_then(|a| a.target_type)),
         services,
         services_named,
-        gateway: args
-            .gateway
-            .clone()
-            .or(file.gateway)
-            .or(values.gateway)
-            .unwrap_or(defaults.gateway),
+        gateway,
+        gateway_namespace,
         namespace: args
             .namespace
             .clone()

@@ -42,6 +42,10 @@ pub fn guide(config: &Config, cloud: Cloud) -> String {
     if config.mode == Mode::Auto {
         out.push_str("Mode auto: follow the section for the path your values enable.\n");
     }
+    let gw_ns = config
+        .gateway_namespace
+        .clone()
+        .unwrap_or_else(|| ns.clone());
     let field = address_field(cloud);
     let record = record_type(cloud);
     for mode in modes {
@@ -72,11 +76,11 @@ pub fn guide(config: &Config, cloud: Cloud) -> String {
             _ => (
                 "Gateway in TLS passthrough",
                 format!(
-                    "kubectl -n {ns} get gateway {} -o jsonpath='{{.status.addresses[0].value}}'",
+                    "kubectl -n {gw_ns} get gateway {} -o jsonpath='{{.status.addresses[0].value}}'",
                     config.gateway
                 ),
                 format!(
-                    "PORT=$(kubectl -n {ns} get gateway {} -o jsonpath='{{.spec.listeners[?(@.protocol==\"TLS\")].port}}')",
+                    "PORT=$(kubectl -n {gw_ns} get gateway {} -o jsonpath='{{.spec.listeners[?(@.protocol==\"TLS\")].port}}')",
                     config.gateway
                 ),
             ),
@@ -89,7 +93,7 @@ pub fn guide(config: &Config, cloud: Cloud) -> String {
             next(
                 &mut out,
                 format!(
-                    "Wait until the Gateway is accepted and programmed, and the route attached:\n   kubectl -n {ns} wait --for=condition=Programmed gateway/{gw} --timeout=10m\n   kubectl -n {ns} get gateway {gw} -o jsonpath='{{range .status.conditions[*]}}{{.type}}={{.status}} {{end}}'\n     (want Accepted=True Programmed=True; listener conditions: .status.listeners[*].conditions, want ResolvedRefs=True)\n   kubectl -n {ns} get tlsroute -o jsonpath='{{range .items[*].status.parents[*].conditions[*]}}{{.type}}={{.status}} {{end}}'\n     (want Accepted=True ResolvedRefs=True; Accepted=False with NotAllowedByListeners means the listener is not TLS Passthrough)",
+                    "Wait until the Gateway is accepted and programmed, and the route attached:\n   kubectl -n {gw_ns} wait --for=condition=Programmed gateway/{gw} --timeout=10m\n   kubectl -n {gw_ns} get gateway {gw} -o jsonpath='{{range .status.conditions[*]}}{{.type}}={{.status}} {{end}}'\n     (want Accepted=True Programmed=True; listener conditions: .status.listeners[*].conditions, want ResolvedRefs=True)\n   kubectl -n {ns} get tlsroute -o jsonpath='{{range .items[*].status.parents[*].conditions[*]}}{{.type}}={{.status}} {{end}}'\n     (want Accepted=True ResolvedRefs=True; Accepted=False with NotAllowedByListeners means the listener is not TLS Passthrough)",
                     gw = config.gateway
                 ),
             );

@@ -219,19 +219,16 @@ fn read_inputs(files: &[String]) -> Result<Vec<(String, Vec<u8>)>, Error> {
 fn run_check(args: &CheckArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
     let config = resolve(&args.render, diagnostics)?;
     let levels = config.levels.clone();
-    let mut findings = Vec::new();
-    let mut notes = Vec::new();
-    let mut invalid = false;
-    for (name, bytes) in read_inputs(&args.files)? {
-        let report = rules::check(&bytes, &name, &config, &levels);
-        invalid |= report.invalid;
-        findings.extend(report.findings);
-        for note in report.notes {
-            if !notes.contains(&note) {
-                notes.push(note);
-            }
-        }
-    }
+    let reports: Vec<rules::Report> = read_inputs(&args.files)?
+        .into_iter()
+        .map(|(name, bytes)| rules::check(&bytes, &name, &config, &levels))
+        .collect();
+    let rules::Report {
+        findings,
+        notes,
+        invalid,
+        ..
+    } = rules::merge_reports(reports);
     for note in &notes {
         diagnostics.detail(note);
     }

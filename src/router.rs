@@ -56,18 +56,28 @@ pub fn ingress_class<'t>(tree: &'t Tree, object: &Object) -> Option<(&'t str, No
         .find_map(|n| tree.string(n).filter(|s| !s.is_empty()).map(|s| (s, n)))
 }
 
-/// The Spaces Gateways: `--gateway` by name, of the Gateway API group.
+/// The Spaces Gateways: `--gateway [NAMESPACE/]NAME`, of the Gateway API group.
 pub fn spaces_gateways<'s, 'a>(stream: &'s Stream<'a>, config: &Config) -> Vec<Obj<'s, 'a>> {
     stream
         .of_kind("Gateway")
         .filter(|o| o.group() == GATEWAY_GROUP && o.name == config.gateway)
+        .filter(|o| {
+            config
+                .gateway_namespace
+                .as_deref()
+                .is_none_or(|ns| ns == o.namespace)
+        })
         .collect()
 }
 
-/// The namespace of the Spaces Gateway: where the release renders it, else `fallback`
+/// The namespace of the Spaces Gateway: the one given (`--gateway NAMESPACE/NAME`,
+/// `gatewayAPI.gateway.namespace`), else where the release renders it, else `fallback`
 /// (the namespace of the router's own objects: a Gateway rendered by the same release
 /// lands there).
 pub fn gateway_namespace(stream: &Stream, config: &Config, fallback: &str) -> String {
+    if let Some(ns) = &config.gateway_namespace {
+        return ns.clone();
+    }
     spaces_gateways(stream, config)
         .first()
         .map_or_else(|| fallback.to_string(), |g| g.namespace.to_string())

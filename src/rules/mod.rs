@@ -167,10 +167,12 @@ impl Ctx<'_, '_> {
         message: String,
         remedy: Remedy,
     ) {
-        let level = self.levels.get(code);
-        if level == Level::Off {
-            return;
-        }
+        let level = match self.levels.get(code) {
+            Level::Off => return,
+            // What makes render refuse fails check too, whatever its level.
+            Level::Warn if matches!(remedy, Remedy::Refuse(_)) => Level::Error,
+            level => level,
+        };
         self.analysis.findings.push(Finding::new(
             code.rule(),
             level,
@@ -199,6 +201,8 @@ pub struct Report {
     pub notes: Vec<String>,
     /// Some document was not valid YAML (exit 2).
     pub invalid: bool,
+    /// The file holds at least one Kubernetes object.
+    pub objects: bool,
 }
 
 /// Lints one file's bytes. Never fails: input that is not UTF-8 or not YAML becomes
@@ -222,6 +226,11 @@ pub fn check(input: &[u8], file: &str, config: &Config, levels: &Levels) -> Repo
             parse_each(text, file, &config.namespace, levels, &mut report)
         }
     };
+    if stream.is_empty() {
+        // Nothing to lint, as render has nothing to render.
+        return report;
+    }
+    report.objects = stream.objects().next().is_some();
     let analysis = analyze(&stream, config, levels);
     let layouts = uneditable_layouts(&stream, &analysis.findings, levels);
     report.findings.extend(analysis.findings);
@@ -254,7 +263,10 @@ fn uneditable_layouts(stream: &Stream, findings: &[Finding], levels: &Levels) ->
         .into_iter()
         .filter_map(|(index, fixes)| {
             let refusal = finding::apply_fixes(stream, &stream.docs[index], &fixes).err()?;
-            let object = stream.docs[index].objects.first();
+            let object = stream.docs[index]
+                .objects
+                .iter()
+                .find(|o| refusal.location.object.as_deref() == Some(o.label().as_str()));
             Some(Finding::new(
                 Code::SE504.rule(),
                 level,
@@ -353,6 +365,40 @@ fn parse_each<'a>(
         empty: !content,
         docs,
     }
+}
+
+/// The findings of several files checked together. A target Service (SE110) needs to
+/// be in one of them only: `helm template --output-dir` writes a file per template.
+pub fn merge_reports(reports: Vec<Report>) -> Report {
+    let with_objects = reports.iter().filter(|r| r.objects).count();
+    let mut merged = Report::default();
+    for report in reports {
+        merged.invalid |= report.invalid;
+        merged.objects |= report.objects;
+        for note in report.notes {
+            if !merged.notes.contains(&note) {
+                merged.notes.push(note);
+            }
+        }
+        merged.findings.extend(report.findings);
+    }
+    let missing_in = |message: &str, findings: &[Finding]| {
+        findings
+            .iter()
+            .filter(|f| f.code == Code::SE110 && f.message == message)
+            .count()
+    };
+    let mut seen: Vec<String> = Vec::new();
+    let all = merged.findings.clone();
+    merged.findings.retain(|f| {
+        if f.code != Code::SE110 {
+            return true;
+        }
+        let keep = missing_in(&f.message, &all) >= with_objects && !seen.contains(&f.message);
+        seen.push(f.message.clone());
+        keep
+    });
+    merged
 }
 
 /// Whether the level of any finding fails the run (exit 1).

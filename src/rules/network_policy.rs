@@ -38,9 +38,16 @@ pub(super) fn run(ctx: &mut Ctx) {
             (!targets.is_empty()).then_some(Policy { obj, targets })
         })
         .collect();
+    // A controller peer with an empty selector is replaced by SE401's fix when
+    // controllers are chosen: SE402 is answered with it.
+    let replacing = !ctx.config.controllers.is_empty() && ctx.enabled(Code::SE401);
+    let known = known_controllers(ctx);
     for policy in &policies {
+        let restricts = router::restricts_ingress(policy.obj.tree, policy.obj.node);
         for peer in peers(policy.obj.tree, policy.obj.node) {
-            empty_selector(ctx, &policy.obj, peer);
+            let replaced =
+                replacing && restricts && is_controller_peer(policy.obj.tree, peer, &known);
+            empty_selector(ctx, &policy.obj, peer, replaced);
         }
     }
     if !ctx.config.controllers.is_empty() {
@@ -104,7 +111,7 @@ fn is_empty_selector(tree: &Tree, selector: NodeId) -> bool {
 /// SE402. `podSelector: {}` beside a non-empty `namespaceSelector` is the same as no
 /// podSelector (every pod of the chosen namespaces), a deliberate form, so only an
 /// empty namespaceSelector or a lone empty podSelector is reported.
-fn empty_selector(ctx: &mut Ctx, policy: &Obj, peer: NodeId) {
+fn empty_selector(ctx: &mut Ctx, policy: &Obj, peer: NodeId, replaced: bool) {
     let tree = policy.tree;
     let ns = tree.get(peer, "namespaceSelector");
     let pods = tree.get(peer, "podSelector");
@@ -121,7 +128,11 @@ fn empty_selector(ctx: &mut Ctx, policy: &Obj, peer: NodeId) {
             "a peer of NetworkPolicy {} has an empty selector: it admits {what} to the router",
             policy.name
         ),
-        Remedy::Warn,
+        if replaced {
+            Remedy::Shared
+        } else {
+            Remedy::Warn
+        },
     );
 }
 

@@ -23,6 +23,7 @@ pub enum Code {
     SE109,
     SE110,
     SE111,
+    SE112,
     SE201,
     SE202,
     SE203,
@@ -59,7 +60,7 @@ impl Code {
     /// The kind of object the rule looks at.
     pub fn family(self) -> Family {
         match self as u8 {
-            c if c <= Code::SE111 as u8 => Family::Service,
+            c if c <= Code::SE112 as u8 => Family::Service,
             c if c <= Code::SE205 as u8 => Family::Ingress,
             c if c <= Code::SE306 as u8 => Family::Gateway,
             c if c <= Code::SE405 as u8 => Family::NetworkPolicy,
@@ -231,8 +232,9 @@ const fn rule(
 /// The codes as text, in the order of [`Code`].
 const CODE_NAMES: &[&str] = &[
     "SE101", "SE102", "SE103", "SE104", "SE105", "SE106", "SE107", "SE108", "SE109", "SE110",
-    "SE111", "SE201", "SE202", "SE203", "SE205", "SE301", "SE302", "SE303", "SE304", "SE305",
-    "SE306", "SE401", "SE402", "SE403", "SE404", "SE405", "SE501", "SE502", "SE503", "SE504",
+    "SE111", "SE112", "SE201", "SE202", "SE203", "SE205", "SE301", "SE302", "SE303", "SE304",
+    "SE305", "SE306", "SE401", "SE402", "SE403", "SE404", "SE405", "SE501", "SE502", "SE503",
+    "SE504",
 ];
 
 /// The catalogue (docs/rules.md).
@@ -390,7 +392,7 @@ pub const RULES: &[Rule] = &[
             "router-service-not-load-balancer",
             Level::Warn,
             Needs::Nothing,
-            FixKind::Edits,
+            FixKind::EditsIf("the target is ClusterIP and not headless"),
         )
     },
     Rule {
@@ -424,6 +426,20 @@ pub const RULES: &[Rule] = &[
         )
     },
     Rule {
+        summary: "render changes a target Service's aws-load-balancer-type",
+        rationale: "The AWS Load Balancer Controller does not convert a load balancer from one type to another: when aws-load-balancer-type changes on an existing Service (a Classic ELB type, or any other value render replaces with external), it builds a new Network Load Balancer under a new DNS name and may leave the old one running. DNS must follow the new address, and the old load balancer may have to be deleted by hand.",
+        bad: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: \"clb\"\nspec:\n  type: LoadBalancer\n",
+        good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\nspec:\n  type: LoadBalancer\n",
+        fix: "set the type in the upgrade that first makes the Service a LoadBalancer; after this upgrade, point DNS at the new address and delete a left-over load balancer",
+        ..rule(
+            Code::SE112,
+            "aws-load-balancer-type-changes",
+            Level::Warn,
+            Needs::Cloud,
+            FixKind::Warns,
+        )
+    },
+    Rule {
         summary: "an Ingress to the router does not ask its controller for TLS passthrough",
         rationale: "Without its controller's passthrough annotation an Ingress controller \
             terminates TLS and proxies HTTP: client certificates never reach spaces-router and \
@@ -439,7 +455,7 @@ pub const RULES: &[Rule] = &[
             Level::Error,
             Needs::Nothing,
             FixKind::EditsIf(
-                "--controller or the Ingress class names a controller with a passthrough annotation",
+                "--controller or the Ingress class names a controller with a passthrough annotation (render refuses when every chosen controller passes TLS through Gateway API only)",
             ),
         )
     },
@@ -656,7 +672,9 @@ pub const RULES: &[Rule] = &[
             "cilium-needs-cilium-policy",
             Level::Warn,
             Needs::Controller,
-            FixKind::Edits,
+            FixKind::EditsIf(
+                "a rule of the router policy admits a controller and no CiliumNetworkPolicy of that name exists",
+            ),
         )
     },
     Rule {

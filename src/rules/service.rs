@@ -179,7 +179,11 @@ pub(super) fn l4_gaps(
         // Every entry of such a key, a repeated one's too.
         let contradicting = presets::contradicting_keys(cloud, config.scheme);
         for &(k, _) in tree.entries(m) {
-            if let Some(key) = tree.scalar(k).filter(|key| contradicting.contains(key)) {
+            let key = tree.scalar(k).filter(|key| {
+                contradicting.contains(key)
+                    && !config.keep_annotations.iter().any(|keep| keep == key)
+            });
+            if let Some(key) = key {
                 gaps.contradicting.push((k, key.to_string()));
             }
         }
@@ -250,10 +254,16 @@ fn service(ctx: &mut Ctx, svc: &Obj) {
         let mut notes = gaps.notes("annotation", cloud);
         for (k, want, node) in &gaps.wrong {
             if k == presets::AWS_TYPE_KEY {
-                notes.push(Note::Text(format!(
-                    "aws-load-balancer-type changes from {:?} to {want:?}: the AWS Load Balancer Controller may leave the old load balancer behind; delete it after the upgrade if it remains",
-                    tree.scalar(*node).unwrap_or_default()
-                )));
+                ctx.report(
+                    Code::SE112,
+                    svc,
+                    *node,
+                    format!(
+                        "aws-load-balancer-type changes from {:?} to {want:?}: the AWS Load Balancer Controller may leave the old load balancer behind; delete it after the upgrade if it remains",
+                        tree.scalar(*node).unwrap_or_default()
+                    ),
+                    Remedy::Warn,
+                );
             }
         }
         let mut edits = set_edits(svc.node, &["metadata", "annotations"], annotations, &gaps);
@@ -272,7 +282,7 @@ fn service(ctx: &mut Ctx, svc: &Obj) {
                 .iter()
                 .map(|p| (p.key.clone(), "tcp".to_string()))
                 .collect();
-            merge_into_upsert(&mut edits, &pairs);
+            merge_into_upsert(&mut edits, svc.node, &pairs);
             notes.push(Note::count(
                 "+",
                 pairs.len(),
@@ -292,16 +302,7 @@ fn service(ctx: &mut Ctx, svc: &Obj) {
             .collect();
         for (i, probe) in probes.into_iter().enumerate() {
             let remedy = if i == 0 {
-                let edits = vec![Edit::Upsert {
-                    map: svc.node,
-                    pairs: vec![(
-                        "metadata".to_string(),
-                        Fragment::Map(vec![(
-                            "annotations".to_string(),
-                            Fragment::string_map(pairs.iter().map(|(k, v)| (k, v))),
-                        )]),
-                    )],
-                }];
+                let edits = vec![annotations_upsert(svc.node, &pairs)];
                 let notes = vec![Note::count(
                     "+",
                     pairs.len(),
@@ -365,8 +366,10 @@ fn lb_class(ctx: &mut Ctx, svc: &Obj) {
 }
 
 /// Adds `pairs` to the `metadata.annotations` upsert of `edits`.
-fn merge_into_upsert(edits: &mut [Edit], pairs: &[(String, String)]) {
-    for edit in edits {
+/// Adds `pairs` to the `metadata.annotations` upsert of `edits`, or adds that upsert
+/// when the set needs none (its only gap a contradicting key to remove).
+fn merge_into_upsert(edits: &mut Vec<Edit>, root: NodeId, pairs: &[(String, String)]) {
+    for edit in edits.iter_mut() {
         if let Edit::Upsert { pairs: top, .. } = edit
             && let Some((_, Fragment::Map(meta))) = top.first_mut()
             && let Some((_, Fragment::Map(annotations))) = meta.first_mut()
@@ -374,6 +377,21 @@ fn merge_into_upsert(edits: &mut [Edit], pairs: &[(String, String)]) {
             annotations.extend(pairs.iter().map(|(k, v)| (k.clone(), Fragment::str(v))));
             return;
         }
+    }
+    edits.insert(0, annotations_upsert(root, pairs));
+}
+
+/// Sets `metadata.annotations` pairs on an object.
+fn annotations_upsert(root: NodeId, pairs: &[(String, String)]) -> Edit {
+    Edit::Upsert {
+        map: root,
+        pairs: vec![(
+            "metadata".to_string(),
+            Fragment::Map(vec![(
+                "annotations".to_string(),
+                Fragment::string_map(pairs.iter().map(|(k, v)| (k, v))),
+            )]),
+        )],
     }
 }
 
@@ -565,11 +583,18 @@ fn aws_scheme(ctx: &mut Ctx, svc: &Obj, map: NodeId, adds: &[(String, String)]) 
     if tree.get(map, presets::AWS_SCHEME_KEY).is_some() {
         return;
     }
+    // SE103 removes the AWS type key on another cloud, unless it is kept.
+    let kept = ctx
+        .config
+        .keep_annotations
+        .iter()
+        .any(|k| k == presets::AWS_TYPE_KEY);
     let other_cloud = ctx
         .config
         .cloud
         .is_some_and(|c| c != Cloud::None && c != Cloud::Aws)
-        && ctx.enabled(Code::SE103);
+        && ctx.enabled(Code::SE103)
+        && !kept;
     let remedy = if adds.iter().any(|(k, _)| k == presets::AWS_SCHEME_KEY) || other_cloud {
         Remedy::Shared
     } else {

@@ -42,6 +42,9 @@ pub enum Command {
     Guide(RenderArgs),
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
+    /// Print Spaces (1.16+) values that expose the router without a post-renderer, or
+    /// edit a values file (--values FILE) to do so.
+    Values(ValuesArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -173,6 +176,20 @@ pub struct DiffArgs {
 
     /// Files to read ("-" for stdin); stdin when none is given.
     pub files: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValuesArgs {
+    #[command(flatten)]
+    pub render: RenderArgs,
+
+    /// Host name clients use to reach Spaces (externalTLS.host).
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+
+    /// With --values: change the file in place (atomically) instead of printing a diff.
+    #[arg(long, requires = "values")]
+    pub write: bool,
 }
 
 #[cfg(test)]

@@ -10,12 +10,14 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use spaces_expose::cli::{CheckArgs, CheckFormat, Cli, Command, DiffArgs, RenderArgs, TableFormat};
+use spaces_expose::cli::{
+    CheckArgs, CheckFormat, Cli, Command, DiffArgs, RenderArgs, TableFormat, ValuesArgs,
+};
 use spaces_expose::config::{self, Config};
 use spaces_expose::error::Error;
 use spaces_expose::report as format;
 use spaces_expose::rules::{self, registry};
-use spaces_expose::{catalog, diff, guide, render};
+use spaces_expose::{catalog, diff, guide, render, values};
 
 /// Where diagnostics go besides stderr: `--log-file`, and under Helm 4 (which discards
 /// a post-renderer's stderr) the terminal.
@@ -176,8 +178,30 @@ fn run_check(args: &CheckArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode
     let mut findings = Vec::new();
     let mut notes = Vec::new();
     let mut invalid = false;
-    for (name, bytes) in read_inputs(&args.files)? {
-        let report = rules::check(&bytes, &name, &config, &levels);
+    // `check --values FILE` lints the values files too; with no manifests named and
+    // stdin a terminal, it lints only them.
+    let values_files = &args.render.values;
+    let inputs = if args.files.is_empty() && !values_files.is_empty() && io::stdin().is_terminal() {
+        Vec::new()
+    } else {
+        read_inputs(&args.files)?
+    };
+    let mut linted = Vec::new();
+    for path in values_files {
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+        linted.push((path.display().to_string(), bytes, true));
+    }
+    let inputs = inputs.into_iter().map(|(name, bytes)| {
+        let is_values = std::str::from_utf8(&bytes).is_ok_and(values::looks_like_values);
+        (name, bytes, is_values)
+    });
+    for (name, bytes, is_values) in inputs.chain(linted) {
+        let report = if is_values {
+            rules::check_values(&bytes, &name, &config, &levels)
+        } else {
+            rules::check(&bytes, &name, &config, &levels)
+        };
         invalid |= report.invalid;
         findings.extend(report.findings);
         for note in report.notes {
@@ -242,11 +266,62 @@ fn run_diff(args: &DiffArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode, 
     })
 }
 
+/// `values`: prints a values file, or edits the `--values` files (a diff, or `--write`).
+fn run_values(args: &ValuesArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
+    let config = config::resolve(&args.render)?;
+    *diagnostics = Diagnostics::for_args(&args.render, Some(&config));
+    let host = args.host.as_deref();
+    if args.render.values.is_empty() {
+        write_stdout(values::print(&config, host).as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let color =
+        io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut out = String::new();
+    let mut warnings = 0;
+    for path in &args.render.values {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| Error::Usage(format!("{name} is not UTF-8 text")))?;
+        let edited = values::edit(text, &name, &config, host)?;
+        for finding in edited.findings.iter().filter(|f| !f.is_fixed_by_render()) {
+            diagnostics.warn(&format!(
+                "{}:{}:{}: {} [{}]",
+                finding.file, finding.line, finding.column, finding.message, finding.code
+            ));
+            warnings += 1;
+        }
+        for note in &edited.plan.elsewhere {
+            diagnostics.info(&format!(
+                "values cannot express: {}; {}",
+                note.what, note.goes
+            ));
+        }
+        if args.write {
+            if edited.changed() {
+                values::write_atomically(path, edited.new.as_bytes())?;
+                diagnostics.info(&format!("wrote {name}"));
+            } else {
+                diagnostics.info(&format!("{name}: no changes"));
+            }
+        } else {
+            out.push_str(&edited.diff(color));
+        }
+    }
+    if config.strict && warnings > 0 {
+        return Err(Error::Strict { count: warnings });
+    }
+    write_stdout(out.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
     match cli.command {
         None => run_render(&cli.render, diagnostics),
         Some(Command::Check(args)) => run_check(&args, diagnostics),
         Some(Command::Diff(args)) => run_diff(&args, diagnostics),
+        Some(Command::Values(args)) => run_values(&args, diagnostics),
         Some(Command::Guide(args)) => {
             let config = config::resolve(&args)?;
             *diagnostics = Diagnostics::for_args(&args, Some(&config));

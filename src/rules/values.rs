@@ -173,7 +173,8 @@ impl Lint<'_, '_> {
         };
         let tree = self.tree;
         match &want.value {
-            Val::Str(s) => tree.string(node) == Some(s.as_str()),
+            // A plain `true` where "true" is wanted is SE611's to quote.
+            Val::Str(s) => tree.scalar(node) == Some(s.as_str()) && !tree.is_null(node),
             Val::Bool(b) => tree.text(node) == if *b { "true" } else { "false" },
             Val::Null => tree.is_null(node),
         }
@@ -563,7 +564,10 @@ fn nearest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
     known
         .iter()
         .map(|k| (distance(&lower, &k.to_ascii_lowercase()), *k))
-        .filter(|&(d, k)| d <= 2.max(k.len() / 3))
+        .filter(|&(d, k)| {
+            let k = k.to_ascii_lowercase();
+            d <= 2.max(k.len() / 3) || lower.starts_with(&k) || k.starts_with(&lower)
+        })
         .min_by_key(|&(d, _)| d)
         .map(|(_, k)| k)
 }

@@ -277,7 +277,7 @@ fn run_values(args: &ValuesArgs, diagnostics: &mut Diagnostics) -> Result<ExitCo
     }
     let color =
         io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let mut out = String::new();
+    let mut edits = Vec::new();
     let mut warnings = 0;
     for path in &args.render.values {
         let name = path.display().to_string();
@@ -298,19 +298,22 @@ fn run_values(args: &ValuesArgs, diagnostics: &mut Diagnostics) -> Result<ExitCo
                 note.what, note.goes
             ));
         }
-        if args.write {
-            if edited.changed() {
-                values::write_atomically(path, edited.new.as_bytes())?;
-                diagnostics.info(&format!("wrote {name}"));
-            } else {
-                diagnostics.info(&format!("{name}: no changes"));
-            }
-        } else {
-            out.push_str(&edited.diff(color));
-        }
+        edits.push((path, edited));
     }
+    // All or nothing: a failed file or --strict leaves every file as it was.
     if config.strict && warnings > 0 {
         return Err(Error::Strict { count: warnings });
+    }
+    let mut out = String::new();
+    for (path, edited) in &edits {
+        if !args.write {
+            out.push_str(&edited.diff(color));
+        } else if edited.changed() {
+            values::write_atomically(path, edited.new.as_bytes())?;
+            diagnostics.info(&format!("wrote {}", edited.file));
+        } else {
+            diagnostics.info(&format!("{}: no changes", edited.file));
+        }
     }
     write_stdout(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)

@@ -567,3 +567,72 @@ fn chart_defaults_match_the_fixture_chart() {
         assert_eq!(actual, &expected, "{path:?}");
     }
 }
+
+/// Every finding of `check` on the chart rendered with a values file that render would
+/// fix has its values-level twin in `check --values` on that file, or is one values
+/// cannot fix (`NO_TWIN`, which `values` names in its notes).
+#[test]
+fn render_findings_have_values_twins() {
+    use spaces_expose::rules::FixKind;
+    use spaces_expose::rules::values::{NO_TWIN, TWINS};
+    let Some(helm) = helm3() else { return };
+    let mut failures = Vec::new();
+    for case in edit_cases() {
+        let args = args_of(&case);
+        let input = std::fs::read_to_string(case.join("input")).unwrap();
+        let file = chart().join("ci").join(input.trim());
+        let rendered = template(&helm, &[&file], None);
+        let values_codes: BTreeSet<String> = {
+            let r = run(bin()
+                .arg("check")
+                .args(&args)
+                .args(["--format", "json"])
+                .arg(&file));
+            serde_json::from_str::<Vec<Value>>(&r.stdout)
+                .expect("JSON")
+                .iter()
+                .map(|f| f["code"].as_str().unwrap_or_default().to_string())
+                .collect()
+        };
+        for f in check_json(&args, &rendered) {
+            let code = f["code"].as_str().unwrap_or_default();
+            let rule = spaces_expose::rules::registry::find(code).expect("a known code");
+            if let Some((_, twin)) = TWINS.iter().find(|(c, _)| *c == rule.code) {
+                if !values_codes.contains(twin.as_str()) {
+                    failures.push(format!(
+                        "{}: {code} ({}) in the rendered output, no {twin} in the values",
+                        file.display(),
+                        f["message"]
+                    ));
+                }
+            } else if matches!(rule.fix_kind, FixKind::Edits | FixKind::EditsIf(_))
+                && !NO_TWIN.iter().any(|(c, _)| *c == rule.code)
+            {
+                failures.push(format!(
+                    "{code}: render fixes it, and it has no values twin"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The twin table covers every rule render fixes.
+#[test]
+fn every_fix_render_makes_has_a_twin_or_a_reason() {
+    use spaces_expose::rules::values::{NO_TWIN, TWINS};
+    use spaces_expose::rules::{Family, FixKind, RULES};
+    for rule in RULES.iter().filter(|r| r.code.family() != Family::Values) {
+        if matches!(rule.fix_kind, FixKind::Edits | FixKind::EditsIf(_)) {
+            assert!(
+                TWINS.iter().any(|(c, _)| *c == rule.code)
+                    || NO_TWIN.iter().any(|(c, _)| *c == rule.code),
+                "{} has neither a values twin nor a reason",
+                rule.code
+            );
+        }
+    }
+    for (code, twin) in TWINS {
+        assert_eq!(twin.family(), Family::Values, "{code}");
+    }
+}

@@ -12,6 +12,48 @@ use crate::yaml::{NodeId, Tree};
 use super::finding::{Edit, Finding, Fix, Remedy};
 use super::registry::Code;
 
+/// The values twin of each rule on the rendered manifests whose fix values can make:
+/// `check --values` reports the twin at the line of the values file that causes it.
+pub const TWINS: &[(Code, Code)] = &[
+    (Code::SE101, Code::SE601),
+    (Code::SE104, Code::SE601),
+    (Code::SE105, Code::SE601),
+    (Code::SE102, Code::SE602),
+    (Code::SE106, Code::SE602),
+    (Code::SE108, Code::SE602),
+    (Code::SE103, Code::SE603),
+    (Code::SE109, Code::SE604),
+    (Code::SE202, Code::SE605),
+    (Code::SE201, Code::SE606),
+    (Code::SE203, Code::SE607),
+    (Code::SE401, Code::SE608),
+    (Code::SE303, Code::SE609),
+    (Code::SE501, Code::SE611),
+    (Code::SE205, Code::SE612),
+    (Code::SE306, Code::SE612),
+];
+
+/// Rules on the rendered manifests whose fix no Spaces chart value can make, and where
+/// it goes instead (`values` prints the same in its notes).
+pub const NO_TWIN: &[(Code, &str)] = &[
+    (
+        Code::SE301,
+        "the chart's Gateway listener is TLS Passthrough already; another listener comes from elsewhere",
+    ),
+    (
+        Code::SE305,
+        "the Gateway's infrastructure annotations: Envoy Gateway's EnvoyProxy, or the post-renderer",
+    ),
+    (
+        Code::SE404,
+        "a CiliumNetworkPolicy: the post-renderer with --controller cilium",
+    ),
+    (
+        Code::SE403,
+        "an ipBlock peer for the load balancer: the post-renderer with --admit-cidr",
+    ),
+];
+
 /// The keys of the exposure sections the Spaces chart documents (1.16+); anything else
 /// under them is a typo Helm ignores without a word.
 const KNOWN: &[(&[&str], &[&str])] = &[

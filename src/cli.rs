@@ -118,7 +118,8 @@ pub struct RenderArgs {
     #[arg(long = "keep-annotation", value_name = "K")]
     pub keep_annotations: Vec<String>,
 
-    /// Spaces Helm values file(s), to infer mode, Gateway name and custom controller labels.
+    /// Spaces Helm values file(s), to infer mode, Gateway name and custom controller labels
+    /// (check also lints them; values edits them).
     #[arg(
         long = "values",
         value_name = "FILE",

@@ -703,7 +703,7 @@ impl Edited {
         } else {
             ("", "", "", "", "")
         };
-        let name = &self.file;
+        let name = self.file.trim_start_matches('/');
         let mut out = format!("{bold}--- a/{name}{reset}\n{bold}+++ b/{name}{reset}\n");
         let diff = similar::TextDiff::from_lines(&self.old, &self.new);
         for line in diff.unified_diff().context_radius(3).to_string().lines() {
@@ -824,9 +824,36 @@ pub fn edit(text: &str, file: &str, config: &Config, host: Option<&str>) -> Resu
     })
 }
 
+/// The boolean switches of the chart.
+pub const BOOLEAN_KEYS: &[&[&str]] = &[
+    &["ingress", "provision"],
+    &["gatewayAPI", "gateway", "provision"],
+    &["gatewayAPI", "spacesRouterRoute", "provision"],
+];
+
+/// The boolean switches a file gives as quoted strings: path, node and the word.
+pub fn quoted_booleans<'t>(tree: &'t Tree) -> Vec<(Vec<&'static str>, NodeId, &'t str)> {
+    let Some(root) = tree.root else {
+        return Vec::new();
+    };
+    BOOLEAN_KEYS
+        .iter()
+        .filter_map(|path| {
+            let node = tree.path(root, path)?;
+            let value = tree
+                .scalar(node)
+                .filter(|v| matches!(*v, "true" | "false"))?;
+            tree.text(node)
+                .starts_with(['"', '\''])
+                .then(|| (path.to_vec(), node, value))
+        })
+        .collect()
+}
+
 /// The writer quotes every value it writes; the plan's booleans and nulls must be
 /// plain scalars (Helm reads `"false"` as a true condition, and only a null removes a
-/// default). Rewrites the quoted `"true"`, `"false"` or `"null"` at those paths.
+/// default). Rewrites the quoted `"true"`, `"false"` or `"null"` at those paths, and
+/// every quoted boolean switch (SE614).
 fn retype(text: &str, plan: &Plan) -> String {
     let Ok(tree) = Tree::parse(text) else {
         return text.to_string();
@@ -847,6 +874,12 @@ fn retype(text: &str, plan: &Plan) -> String {
         let quoted = tree.text(node).starts_with(['"', '\'']);
         if quoted && tree.scalar(node) == Some(literal.as_str()) {
             edits.replace(tree.span(node), literal);
+        }
+    }
+    for (path, node, value) in quoted_booleans(&tree) {
+        let planned = plan.wants.iter().any(|w| w.path == path_of(&path));
+        if !planned {
+            edits.replace(tree.span(node), value.to_string());
         }
     }
     edits.apply(text).unwrap_or_else(|_| text.to_string())

@@ -52,6 +52,8 @@ pub enum Code {
     SE610,
     SE611,
     SE612,
+    SE613,
+    SE614,
 }
 
 impl Code {
@@ -246,7 +248,7 @@ const CODE_NAMES: &[&str] = &[
     "SE401", "SE402", "SE403", "SE404", "SE501", "SE502", "SE503", "SE504",
     // The values family (Spaces values files, `check --values`, `values --values`).
     "SE601", "SE602", "SE603", "SE604", "SE605", "SE606", "SE607", "SE608", "SE609", "SE610",
-    "SE611", "SE612",
+    "SE611", "SE612", "SE613", "SE614",
 ];
 
 /// The catalogue (docs/rules.md).
@@ -922,6 +924,39 @@ pub const RULES: &[Rule] = &[
             Code::SE612,
             "values-path-not-provisioned",
             Level::Warn,
+            Needs::Nothing,
+            FixKind::Edits,
+        )
+    },
+    Rule {
+        summary: "a Spaces values file gives the Ingress a class the chosen controller's TLS passthrough does not watch by default",
+        rationale: "Traefik honours `nginx.ingress.kubernetes.io/ssl-passthrough` only in its \
+            kubernetesIngressNGINX provider, which watches class `nginx`; under class `traefik` its \
+            standard provider serves the Ingress and terminates TLS. Controllers can be configured \
+            to watch other classes, so this is a warning.",
+        bad: "ingress:\n  provision: true\n  ingressClassName: traefik\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-passthrough: \"true\"\n",
+        good: "ingress:\n  provision: true\n  ingressClassName: nginx\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-passthrough: \"true\"\n",
+        fix: "use the class the controller's passthrough watches (`spaces-expose values --controller NAME` prints it), unless you configured the controller otherwise",
+        ..rule(
+            Code::SE613,
+            "values-ingress-class-not-watched",
+            Level::Warn,
+            Needs::Controller,
+            FixKind::Warns,
+        )
+    },
+    Rule {
+        summary: "a boolean switch of the Spaces chart is a quoted string",
+        rationale: "The chart tests `ingress.provision` and the `gatewayAPI` provision keys with \
+            `if`, and a Go template reads every non-empty string as true: `provision: \"false\"` \
+            provisions the Ingress or Gateway, an extra path to the router the reader thinks is off.",
+        bad: "ingress:\n  provision: \"false\"\n",
+        good: "ingress:\n  provision: false\n",
+        fix: "write the boolean unquoted; `spaces-expose values --values FILE --write` does",
+        ..rule(
+            Code::SE614,
+            "values-quoted-boolean",
+            Level::Error,
             Needs::Nothing,
             FixKind::Edits,
         )

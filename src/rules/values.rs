@@ -131,6 +131,8 @@ pub fn lint(values: &ValuesFile, config: &Config, levels: &Levels, plan: &Plan) 
     lint.labels();
     lint.strings();
     lint.unknown_keys();
+    lint.class_watched();
+    lint.quoted_booleans();
     let mut findings = lint.findings;
     findings.sort_by_key(|f| (f.line, f.column, f.code));
     findings
@@ -596,6 +598,57 @@ impl Lint<'_, '_> {
                     Remedy::Warn,
                 );
             }
+        }
+    }
+}
+
+impl Lint<'_, '_> {
+    /// SE613: the Ingress class is not the one the chosen controller's passthrough
+    /// watches by default (Traefik honours `ssl-passthrough` only in its NGINX provider,
+    /// which watches `nginx`). Classes are configurable, so this warns and edits nothing.
+    fn class_watched(&mut self) {
+        let tree = self.tree;
+        if !(self.provisioned_in_file(&["ingress", "provision"]) || self.plan.paths.ingress) {
+            return;
+        }
+        let (Some(controller), Some(want)) = (
+            self.config.controllers.iter().find(|c| {
+                self.plan
+                    .ingress_controller
+                    .as_ref()
+                    .is_some_and(|i| i.name == c.name)
+            }),
+            self.plan.ingress_class.as_deref(),
+        ) else {
+            return;
+        };
+        let path = ["ingress", "ingressClassName"];
+        let Some(node) = self.at(&path) else { return };
+        let Some(class) = tree.string(node).filter(|c| !c.is_empty()) else {
+            return;
+        };
+        let l7 = presets::L7_INGRESS_CLASSES.iter().any(|(c, _)| *c == class);
+        if class != want && !l7 {
+            let message = format!(
+                "ingress.ingressClassName {class:?} is not the class {}'s TLS passthrough watches by default ({want:?}): the passthrough annotations may be ignored",
+                controller.name
+            );
+            self.report(Code::SE613, node, message, Remedy::Warn);
+        }
+    }
+
+    /// SE614: a quoted `"true"`/`"false"` where the chart tests a boolean. Go templates
+    /// treat every non-empty string as true, so `provision: "false"` provisions. The
+    /// fix, a plain boolean, is written by `values --values` after the other edits
+    /// (the writer only writes strings), hence no edits here.
+    fn quoted_booleans(&mut self) {
+        for (path, node, value) in values::quoted_booleans(self.tree) {
+            let message = format!(
+                "{} is the string {value:?}, which Helm's `if` reads as true; write {value} unquoted",
+                dotted(&path)
+            );
+            let remedy = self.fix(Vec::new());
+            self.report(Code::SE614, node, message, remedy);
         }
     }
 }

@@ -910,3 +910,63 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_files_are_told_from_manifests() {
+        assert!(looks_like_values("ingress:\n  provision: true\n"));
+        assert!(looks_like_values("# c\nexternalTLS:\n  host: a\n"));
+        assert!(!looks_like_values(
+            "apiVersion: v1\nkind: Service\nrouter: {}\n"
+        ));
+        assert!(!looks_like_values("---\ningress: {}\n---\nkind: A\n"));
+        assert!(!looks_like_values("controlPlanes: {}\n"));
+        assert!(!looks_like_values("- a\n"));
+    }
+
+    #[test]
+    fn upserts_under_one_missing_section_merge() {
+        let root = 0;
+        let a = set_at(
+            root,
+            &path_of(&["router", "proxy", "type"]),
+            &Val::Bool(true),
+        );
+        let b = set_at(root, &path_of(&["router", "proxy", "x"]), &Val::Null);
+        let mut merged = Vec::new();
+        for edit in [a, b] {
+            let Edit::Upsert { pairs, .. } = edit else {
+                unreachable!()
+            };
+            merge(&mut merged, &pairs);
+        }
+        let inner = Fragment::Map(vec![
+            ("type".to_string(), Fragment::str("true")),
+            ("x".to_string(), Fragment::str("null")),
+        ]);
+        let expected = vec![(
+            "router".to_string(),
+            Fragment::Map(vec![("proxy".to_string(), inner)]),
+        )];
+        assert_eq!(merged, expected);
+    }
+
+    #[test]
+    fn quoted_switches_become_plain_booleans() {
+        let text = "ingress:\n  provision: \"false\"  # off\ngatewayAPI:\n  gateway:\n    provision: true\n";
+        let tree = Tree::parse(text).unwrap();
+        let found: Vec<_> = quoted_booleans(&tree)
+            .into_iter()
+            .map(|(p, _, v)| (p.join("."), v))
+            .collect();
+        assert_eq!(found, vec![("ingress.provision".to_string(), "false")]);
+        let plain = retype(text, &Plan::default());
+        assert_eq!(
+            plain,
+            "ingress:\n  provision: false  # off\ngatewayAPI:\n  gateway:\n    provision: true\n"
+        );
+    }
+}

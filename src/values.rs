@@ -801,7 +801,11 @@ pub fn edit(text: &str, file: &str, config: &Config, host: Option<&str>) -> Resu
     for removal in &removals {
         match removal {
             Edit::RemoveEntry { map, key } => writer.remove_entry(*map, *key).map_err(refuse)?,
-            other => unreachable!("values rules only upsert and remove entries: {other:?}"),
+            other => {
+                return Err(Error::Usage(format!(
+                    "{file}: internal error: a values fix that is not an upsert or a removal: {other:?}"
+                )));
+            }
         }
     }
     if !upserts.is_empty() {

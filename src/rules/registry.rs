@@ -1014,7 +1014,8 @@ pub fn explain(rule: &Rule) -> String {
     if let Some(option) = rule.needs.option() {
         let _ = writeln!(out, "needs: {option} (skipped without it)");
     }
-    let _ = writeln!(out, "render: {}", remedy(rule));
+    let (who, what) = remedy(rule);
+    let _ = writeln!(out, "{who}: {what}");
     let _ = writeln!(out, "\n{}.\n", capitalize(rule.summary));
     out.push_str(&wrap(rule.rationale, 88));
     out.push_str("\nBad:\n");
@@ -1025,13 +1026,17 @@ pub fn explain(rule: &Rule) -> String {
     out
 }
 
-/// What render does about a rule's findings; for the values family, what
-/// `values --values FILE --write` does (render never sees values files).
-fn remedy(rule: &Rule) -> String {
+/// Who acts on a rule's findings and what it does: render, or for the values family
+/// `values --values` (render never reads values files).
+fn remedy(rule: &Rule) -> (&'static str, String) {
     let text = rule.fix_kind.describe();
     match rule.code.family() {
-        Family::Values => text.replacen("render", "`values --values`", 1),
-        _ => text,
+        Family::Values => (
+            "values --values",
+            text.replacen("render ", "", 1)
+                .replacen("refuses the input", "refuses", 1),
+        ),
+        _ => ("render", text),
     }
 }
 
@@ -1096,7 +1101,12 @@ pub fn markdown() -> String {
         let _ = write!(out, "\nBad:\n\n```yaml\n{}```\n", r.bad);
         let _ = write!(out, "\nGood:\n\n```yaml\n{}```\n", r.good);
         let _ = writeln!(out, "\nFix: {}.", r.fix);
-        let _ = writeln!(out, "\nRender: {}.", remedy(r));
+        let (who, what) = remedy(r);
+        let who = match r.code.family() {
+            Family::Values => format!("`{who}`"),
+            _ => capitalize(who),
+        };
+        let _ = writeln!(out, "\n{who}: {what}.");
     }
     out
 }

@@ -128,6 +128,11 @@ fn cases() -> Vec<Case> {
             controller: Some(c),
         });
     }
+    // A 1.16 migration: the Ingress and the Gateway side by side.
+    cases.push(Case {
+        mode: "auto",
+        controller: Some("ingress-nginx,envoy-gateway"),
+    });
     cases
 }
 
@@ -260,9 +265,12 @@ fn provision_only(mode: &str, controller: Option<&str>) -> String {
         Some("cilium") => "cilium",
         _ => "nginx",
     };
+    let gateway =
+        "gatewayAPI:\n  gateway:\n    provision: true\n  spacesRouterRoute:\n    provision: true\n";
     match mode {
         "ingress" => format!("ingress:\n  provision: true\n  ingressClassName: {class}\n"),
-        "gateway" => "gatewayAPI:\n  gateway:\n    provision: true\n  spacesRouterRoute:\n    provision: true\n".to_string(),
+        "auto" => format!("ingress:\n  provision: true\n  ingressClassName: {class}\n{gateway}"),
+        "gateway" => gateway.to_string(),
         _ => "{}\n".to_string(),
     }
 }
@@ -310,7 +318,7 @@ fn printed_values_mean_what_render_does() {
         let b = peers(find(&rendered, policy).expect("policy"));
         // In gateway mode the chart's defaults render no controller peer (empty
         // gatewayAPI labels), and render replaces controller peers but never adds
-        // one (§4.4): the values add exactly the controller's peer.
+        // one: the values add exactly the controller's peer.
         let gains_peer = case.mode == "gateway" && case.controller != Some("cilium");
         let same = if gains_peer {
             b.is_subset(&a) && a.difference(&b).count() == 1
@@ -320,7 +328,7 @@ fn printed_values_mean_what_render_does() {
         if !same {
             failures.push(format!("{label}: {policy} peers {a:?} vs {b:?}"));
         }
-        if case.mode == "ingress" {
+        if matches!(case.mode, "ingress" | "auto") {
             let ingress = "Ingress/spaces-router";
             let mut a = find(&native, ingress).expect("Ingress")["metadata"]["annotations"].clone();
             let b = &find(&rendered, ingress).expect("Ingress")["metadata"]["annotations"];
@@ -336,7 +344,7 @@ fn printed_values_mean_what_render_does() {
                 failures.push(format!("{label}: {ingress} annotations {a} vs {b}"));
             }
         }
-        if case.mode == "gateway" {
+        if matches!(case.mode, "gateway" | "auto") {
             let gateway = "Gateway/spaces";
             let a = &find(&native, gateway).expect("Gateway")["spec"]["listeners"];
             let b = &find(&rendered, gateway).expect("Gateway")["spec"]["listeners"];

@@ -644,3 +644,29 @@ fn every_fix_render_makes_has_a_twin_or_a_reason() {
         assert_eq!(twin.family(), Family::Values, "{code}");
     }
 }
+
+/// A values file that is not YAML, or missing, is exit 2 and leaves nothing behind.
+#[test]
+fn broken_values_files_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "ingress:\n  provision: true\n   bad: x\n").unwrap();
+    for args in [
+        &["values", "--cloud", "aws"][..],
+        &["values", "--write"],
+        &["check"],
+    ] {
+        let r = run(bin().args(args).arg("--values").arg(&bad).write_stdin(""));
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("bad.yaml:2:"), "{}", r.stderr);
+        assert_eq!(r.stdout, "");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&bad).unwrap(),
+        "ingress:\n  provision: true\n   bad: x\n"
+    );
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(names.len(), 1, "no temporary file left");
+    let r = run(bin().args(["values", "--values", "/nonexistent/values.yaml"]));
+    assert_eq!(r.code, 2);
+}

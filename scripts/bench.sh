@@ -2,7 +2,8 @@
 # Side-by-side benchmark of spaces-expose against the two usual post-renderers: the
 # kustomize wrapper (scripts/bench/kustomize-postrender.sh) and the python-yq wrapper
 # (scripts/bench/yq-postrender.sh), on synthetic Spaces-shaped streams of ~100 ("a typical
-# Spaces render"), 1,000, 10,000 and 50,000 documents (scripts/gen-manifests.py).
+# Spaces render"), 1,000, 10,000 and 50,000 documents (scripts/gen-manifests.py); `check`
+# with the same options runs on the same streams.
 #
 # Not part of CI. Prints a markdown table to paste into docs/performance.md.
 #

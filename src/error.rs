@@ -22,6 +22,10 @@ pub struct Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Document 0 is the whole stream: no line to point at.
+        if self.document == 0 {
+            return f.write_str(&self.file);
+        }
         write!(
             f,
             "{}:{}:{}: document {}",

@@ -50,11 +50,16 @@ pub fn guide(config: &Config, cloud: Cloud) -> String {
             step += 1;
             let _ = writeln!(out, "\n{step}. {text}");
         };
-        let (title, address_cmd) = match mode {
+        // The port clients connect to: the Service's own (443 or 8443, as the values
+        // set it), the TLS listener's, or the Ingress controller's HTTPS port.
+        let (title, address_cmd, port_cmd) = match mode {
             Mode::LoadBalancer => (
                 "LoadBalancer Service",
                 format!(
                     "kubectl -n {service_ns} get service {service} -o jsonpath='{{.status.loadBalancer.ingress[0].{field}}}'"
+                ),
+                format!(
+                    "PORT=$(kubectl -n {service_ns} get service {service} -o jsonpath='{{.spec.ports[0].port}}')"
                 ),
             ),
             Mode::Ingress => (
@@ -62,6 +67,7 @@ pub fn guide(config: &Config, cloud: Cloud) -> String {
                 format!(
                     "kubectl -n {ns} get ingress -o jsonpath='{{.items[*].status.loadBalancer.ingress[0].{field}}}'"
                 ),
+                "PORT=443   # the Ingress controller's HTTPS port".to_string(),
             ),
             _ => (
                 "Gateway in TLS passthrough",
@@ -69,9 +75,16 @@ pub fn guide(config: &Config, cloud: Cloud) -> String {
                     "kubectl -n {ns} get gateway {} -o jsonpath='{{.status.addresses[0].value}}'",
                     config.gateway
                 ),
+                format!(
+                    "PORT=$(kubectl -n {ns} get gateway {} -o jsonpath='{{.spec.listeners[?(@.protocol==\"TLS\")].port}}')",
+                    config.gateway
+                ),
             ),
         };
         let _ = writeln!(out, "\n== {title} ==");
+        for text in prerequisites(config, cloud, mode) {
+            next(&mut out, text);
+        }
         if mode == Mode::Gateway {
             next(
                 &mut out,
@@ -88,7 +101,9 @@ pub fn guide(config: &Config, cloud: Cloud) -> String {
         };
         next(
             &mut out,
-            format!("Read the load balancer's address{wait}:\n   {address_cmd}"),
+            format!(
+                "Read the load balancer's address{wait} and the port it exposes:\n   ADDRESS=$({address_cmd})\n   {port_cmd}"
+            ),
         );
         let dns = match (mode, cloud) {
             (Mode::Gateway, Cloud::Aws) => {
@@ -103,18 +118,77 @@ pub fn guide(config: &Config, cloud: Cloud) -> String {
         next(
             &mut out,
             format!(
-                "Before switching DNS, test the new path with the real host name:\n   curl -k --connect-to {host}:443:<address>:443 https://{host}/version\n   401 Unauthorized means the load balancer reaches spaces-router over TLS and routing works.\n   A timeout points at security groups/firewall rules or the router NetworkPolicy (`spaces-expose check`);\n   an HTML error page or a certificate of the load balancer means something still terminates TLS."
+                "Before switching DNS, test the new path with the real host name:\n   curl -k --connect-to {host}:$PORT:$ADDRESS:$PORT https://{host}:$PORT/version\n   401 Unauthorized means the load balancer reaches spaces-router over TLS and routing works.\n   A timeout points at security groups/firewall rules or at the router NetworkPolicy:\n   `helm template … | spaces-expose check --cloud {cloud} --mode {mode}{controllers}` {policy};\n   an HTML error page or a certificate of the load balancer means something still terminates TLS.",
+                cloud = cloud.name(),
+                mode = mode.name(),
+                controllers = controller_flags(config),
+                policy = if mode == Mode::LoadBalancer {
+                    "reports a policy that drops the load\n   balancer's connections (SE403), and `--admit-cidr` admits its addresses"
+                } else {
+                    "reports a router policy that does not\n   admit the controller's pods (SE401), which render rewrites with --controller"
+                }
             ),
         );
         next(&mut out, format!("Create or update DNS for {host}: {dns}."));
         next(
             &mut out,
             format!(
-                "After DNS has propagated:\n   curl -k https://{host}/version\n   again expecting 401 Unauthorized."
+                "After DNS has propagated:\n   curl -k https://{host}:$PORT/version\n   again expecting 401 Unauthorized."
             ),
         );
     }
     out
+}
+
+/// `--controller a,b` as the user gave it, for commands the guide prints.
+fn controller_flags(config: &Config) -> String {
+    if config.controllers.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = config.controllers.iter().map(|c| c.name.as_str()).collect();
+    format!(" --controller {}", names.join(","))
+}
+
+/// What must be in place beyond this release for the chosen cloud, mode and controllers.
+fn prerequisites(config: &Config, cloud: Cloud, mode: Mode) -> Vec<String> {
+    let mut steps = Vec::new();
+    if cloud == Cloud::Aws && mode == Mode::LoadBalancer {
+        steps.push(
+            "The AWS Load Balancer Controller must run in the cluster: it builds the NLB for\n   `aws-load-balancer-type: external` (the in-tree provider would build a Classic ELB).".to_string(),
+        );
+    }
+    if mode == Mode::LoadBalancer {
+        return steps;
+    }
+    for controller in &config.controllers {
+        let own_service = |service: &str| {
+            format!(
+                "Give the controller's own Service the cloud's Layer-4 annotations: run its release through\n   spaces-expose too, e.g. `helm upgrade <release> <chart> -n <namespace> --post-renderer spaces-expose\n   --post-renderer-args=--cloud={} --post-renderer-args=--service={service}`.",
+                cloud.name()
+            )
+        };
+        match controller.name.as_str() {
+            "ingress-nginx" if mode == Mode::Ingress => {
+                steps.push("ingress-nginx must run with `--enable-ssl-passthrough` (chart value\n   `controller.extraArgs.enable-ssl-passthrough: \"\"`); without it the passthrough annotation is ignored\n   and the controller terminates TLS.".to_string());
+                steps.push(own_service("ingress-nginx-controller"));
+            }
+            "traefik" if mode == Mode::Ingress => {
+                steps.push("Traefik 3.6.2 or later with its NGINX provider enabled (chart value\n   `providers.kubernetesIngressNGINX.enabled: true`): that provider reads the nginx passthrough annotation\n   and watches Ingress class `nginx`.".to_string());
+                steps.push(own_service("traefik"));
+            }
+            "haproxy" if mode == Mode::Ingress => {
+                steps.push(own_service("haproxy-kubernetes-ingress"));
+            }
+            "cilium" if mode == Mode::Ingress => {
+                steps.push("Cilium's Ingress controller copies the cloud's load-balancer annotations from the Ingress to the\n   Service it creates; render adds a CiliumNetworkPolicy so that Cilium's `ingress` identity reaches the router.".to_string());
+            }
+            "istio" => {
+                steps.push("The `istio` preset's labels (`app: istio-ingressgateway`, `istio: ingressgateway`) hold for an\n   istioctl install; the `istio/gateway` chart derives them from its release name: check them and use\n   `--controller custom --pod-label … --namespace-label …` when they differ.".to_string());
+            }
+            _ => {}
+        }
+    }
+    steps
 }
 
 fn cloud_title(cloud: Cloud) -> &'static str {
@@ -156,8 +230,9 @@ mod tests {
             ..Config::default()
         };
         let aws = guide(&config, Cloud::Aws);
-        assert!(aws.contains("curl -k https://spaces.example.org/version"));
-        assert!(aws.contains("--connect-to spaces.example.org:443:<address>:443"));
+        assert!(aws.contains("curl -k https://spaces.example.org:$PORT/version"));
+        assert!(aws.contains("--connect-to spaces.example.org:$PORT:$ADDRESS:$PORT"));
+        assert!(aws.contains("get service spaces-router -o jsonpath='{.spec.ports[0].port}'"));
         assert!(aws.contains(".status.loadBalancer.ingress[0].hostname"));
         assert!(aws.contains("CNAME"));
         assert!(!aws.contains("<host>"));
@@ -176,6 +251,7 @@ mod tests {
         assert!(text.contains(".status.addresses[0].value"));
         assert!(text.contains("Programmed"));
         assert!(text.contains("ResolvedRefs"));
-        assert!(text.contains("https://<host>/version"));
+        assert!(text.contains("https://<host>:$PORT/version"));
+        assert!(text.contains(".spec.listeners[?(@.protocol==\"TLS\")].port"));
     }
 }

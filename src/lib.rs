@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod diff;
 pub mod error;
+pub mod export;
 pub mod guide;
 pub mod manifest;
 pub mod presets;

@@ -19,36 +19,62 @@ use spaces_expose::report as format;
 use spaces_expose::rules::{self, registry};
 use spaces_expose::{catalog, diff, guide, render, values};
 
-/// Where diagnostics go besides stderr: `--log-file`, and under Helm 4 (which discards
-/// a post-renderer's stderr) the terminal.
+/// Where diagnostics go: stderr, the log file (`--log-file`, `SPACES_EXPOSE_LOG`), and,
+/// when Helm runs the program, the terminal. Helm 3 and Helm 4 keep a post-renderer's
+/// stderr to themselves on success, and Helm 4 on failure too, so a warning or an error
+/// would otherwise reach nobody. Without a terminal (CI), nothing more is written.
 struct Diagnostics {
     log_file: Option<PathBuf>,
+    terminal: Option<std::fs::File>,
     quiet: bool,
     verbose: u8,
 }
 
 impl Diagnostics {
-    fn from_env() -> Self {
+    /// Before the arguments parse: the log file from the environment, or from a
+    /// `--log-file` among the raw arguments (so that a usage error reaches it too).
+    fn early() -> Self {
+        let args: Vec<String> = std::env::args().collect();
+        let from_args = args.iter().enumerate().find_map(|(i, a)| {
+            a.strip_prefix("--log-file=")
+                .map(str::to_string)
+                .or_else(|| {
+                    (a == "--log-file")
+                        .then(|| args.get(i + 1).cloned())
+                        .flatten()
+                })
+        });
         Diagnostics {
-            log_file: std::env::var_os("SPACES_EXPOSE_LOG")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
+            log_file: from_args.map(PathBuf::from).or_else(|| {
+                std::env::var_os("SPACES_EXPOSE_LOG")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            }),
+            terminal: helm_terminal(),
             quiet: false,
             verbose: 0,
         }
     }
 
-    fn for_args(args: &RenderArgs, config: Option<&Config>) -> Self {
-        Diagnostics {
-            log_file: config
-                .and_then(|c| c.log_file.clone())
-                .or_else(|| args.log_file.clone()),
-            quiet: args.quiet,
-            verbose: args.verbose,
+    /// With the parsed arguments (and, once resolved, the config file's `logFile`).
+    fn set(&mut self, args: &RenderArgs, config: Option<&Config>) {
+        if let Some(path) = config
+            .and_then(|c| c.log_file.clone())
+            .or_else(|| args.log_file.clone())
+        {
+            self.log_file = Some(path);
         }
+        self.quiet = args.quiet;
+        self.verbose = args.verbose;
     }
 
-    fn log(&self, text: &str) {
+    fn line(&self, text: &str, always: bool) {
+        if always || !self.quiet {
+            eprintln!("{text}");
+            if let Some(mut tty) = self.terminal.as_ref() {
+                let _ = writeln!(tty, "{text}");
+            }
+        }
         if let Some(path) = &self.log_file
             && let Ok(mut file) = std::fs::OpenOptions::new()
                 .create(true)
@@ -60,30 +86,15 @@ impl Diagnostics {
     }
 
     fn error(&self, err: &Error) {
-        let text = format!("spaces-expose: error: {err}");
-        eprintln!("{text}");
-        self.log(&text);
-        if std::env::var_os("HELM_PLUGIN_NAME").is_some()
-            && let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty")
-        {
-            let _ = writeln!(tty, "{text}");
-        }
+        self.line(&format!("spaces-expose: error: {err}"), true);
     }
 
     fn warn(&self, message: &str) {
-        let text = format!("spaces-expose: warning: {message}");
-        if !self.quiet {
-            eprintln!("{text}");
-        }
-        self.log(&text);
+        self.line(&format!("spaces-expose: warning: {message}"), false);
     }
 
     fn info(&self, message: &str) {
-        let text = format!("spaces-expose: {message}");
-        if !self.quiet {
-            eprintln!("{text}");
-        }
-        self.log(&text);
+        self.line(&format!("spaces-expose: {message}"), false);
     }
 
     fn detail(&self, message: &str) {
@@ -91,6 +102,43 @@ impl Diagnostics {
             self.info(message);
         }
     }
+}
+
+/// The terminal of a person who runs Helm: when Helm runs this program (Helm 4 sets
+/// `HELM_PLUGIN_NAME` for a plugin; Helm 3 sets nothing, but it is the parent process),
+/// stderr is not that terminal, and `/dev/tty` opens.
+fn helm_terminal() -> Option<std::fs::File> {
+    let under_helm = std::env::var_os("HELM_PLUGIN_NAME").is_some() || parent_is_helm();
+    if !under_helm || io::stderr().is_terminal() {
+        return None;
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/tty")
+        .ok()
+}
+
+/// Whether the parent process is a `helm` binary (Linux: `/proc`; elsewhere, no).
+fn parent_is_helm() -> bool {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return false;
+    };
+    // `pid (comm) state ppid ...`: the name may hold spaces and parentheses.
+    let ppid = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+        .and_then(|p| p.parse::<u32>().ok());
+    ppid.and_then(|p| std::fs::read_to_string(format!("/proc/{p}/comm")).ok())
+        .is_some_and(|comm| comm.trim_end() == "helm")
+}
+
+/// Resolves the options. The diagnostics follow the arguments first, so that a config
+/// or values error reaches `--log-file` too, then the config file's `logFile`.
+fn resolve(args: &RenderArgs, diagnostics: &mut Diagnostics) -> Result<Config, Error> {
+    diagnostics.set(args, None);
+    let config = config::resolve(args)?;
+    diagnostics.set(args, Some(&config));
+    Ok(config)
 }
 
 fn read_stdin() -> Result<Vec<u8>, Error> {
@@ -114,8 +162,7 @@ fn write_stdout(data: &[u8]) -> Result<(), Error> {
 }
 
 fn run_render(args: &RenderArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
-    let config = config::resolve(args)?;
-    *diagnostics = Diagnostics::for_args(args, Some(&config));
+    let config = resolve(args, diagnostics)?;
     config::require_cloud(&config)?;
     let input = read_stdin()?;
     let rendered = render::render(&input, "<stdin>", &config)?;
@@ -172,9 +219,8 @@ fn read_inputs(files: &[String]) -> Result<Vec<(String, Vec<u8>)>, Error> {
 }
 
 fn run_check(args: &CheckArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
-    let config = config::resolve(&args.render)?;
-    *diagnostics = Diagnostics::for_args(&args.render, Some(&config));
-    let levels = config.levels.clone().with_flags(&args.rules)?;
+    let config = resolve(&args.render, diagnostics)?;
+    let levels = config.levels.clone();
     let mut findings = Vec::new();
     let mut notes = Vec::new();
     let mut invalid = false;
@@ -233,8 +279,7 @@ fn run_check(args: &CheckArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode
 }
 
 fn run_diff(args: &DiffArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
-    let config = config::resolve(&args.render)?;
-    *diagnostics = Diagnostics::for_args(&args.render, Some(&config));
+    let config = resolve(&args.render, diagnostics)?;
     config::require_cloud(&config)?;
     let color =
         io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -268,8 +313,7 @@ fn run_diff(args: &DiffArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode, 
 
 /// `values`: prints a values file, or edits the `--values` files (a diff, or `--write`).
 fn run_values(args: &ValuesArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
-    let config = config::resolve(&args.render)?;
-    *diagnostics = Diagnostics::for_args(&args.render, Some(&config));
+    let config = resolve(&args.render, diagnostics)?;
     let host = args.host.as_deref();
     if args.render.values.is_empty() {
         write_stdout(values::print(&config, host).as_bytes())?;
@@ -319,15 +363,40 @@ fn run_values(args: &ValuesArgs, diagnostics: &mut Diagnostics) -> Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
+fn run_export(
+    args: &spaces_expose::cli::ExportArgs,
+    diagnostics: &mut Diagnostics,
+) -> Result<ExitCode, Error> {
+    let config = resolve(&args.render, diagnostics)?;
+    config::require_cloud(&config)?;
+    let files: Vec<String> = args.file.iter().cloned().collect();
+    let (name, input) = read_inputs(&files)?.remove(0);
+    let exported = spaces_expose::export::export(&input, &name, &config, args.format)?;
+    for warning in &exported.report.warnings {
+        diagnostics.warn(&render_warning(warning));
+    }
+    if config.strict && !exported.report.warnings.is_empty() {
+        return Err(Error::Strict {
+            count: exported.report.warnings.len(),
+        });
+    }
+    write_stdout(exported.output.as_bytes())?;
+    diagnostics.info(&format!(
+        "export: {} patch(es), {} added object(s) listed as comments",
+        exported.patched, exported.added
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
     match cli.command {
         None => run_render(&cli.render, diagnostics),
         Some(Command::Check(args)) => run_check(&args, diagnostics),
         Some(Command::Diff(args)) => run_diff(&args, diagnostics),
         Some(Command::Values(args)) => run_values(&args, diagnostics),
+        Some(Command::Export(args)) => run_export(&args, diagnostics),
         Some(Command::Guide(args)) => {
-            let config = config::resolve(&args)?;
-            *diagnostics = Diagnostics::for_args(&args, Some(&config));
+            let config = resolve(&args, diagnostics)?;
             let cloud = config::require_cloud(&config)?;
             write_stdout(guide::guide(&config, cloud).as_bytes())?;
             Ok(ExitCode::SUCCESS)
@@ -354,6 +423,9 @@ fn run(cli: Cli, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
         Some(Command::Completions { shell }) => {
             let mut buffer = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "spaces-expose", &mut buffer);
+            if shell == clap_complete::Shell::Bash {
+                buffer = spaces_expose::cli::fix_bash_completion(&buffer);
+            }
             write_stdout(&buffer)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -361,7 +433,12 @@ fn run(cli: Cli, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
 }
 
 fn main() -> ExitCode {
-    let mut diagnostics = Diagnostics::from_env();
+    // Argo CD hands a plugin the Application's variables as ARGOCD_ENV_*.
+    for (name, value) in spaces_expose::cli::argocd_env_fallbacks(std::env::vars_os()) {
+        // SAFETY: nothing else runs yet: no thread has been started.
+        unsafe { std::env::set_var(name, value) };
+    }
+    let mut diagnostics = Diagnostics::early();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {

@@ -336,10 +336,25 @@ impl Plan {
                 "set these values in the upgrade that first makes the router a LoadBalancer (see `spaces-expose guide`)",
             );
         }
+        if let Some(class) = &config.lb_class {
+            self.note(
+                Some(Code::SE111),
+                format!("spec.loadBalancerClass {class} (--lb-class): the chart has no value for it"),
+                "the post-renderer: `spaces-expose --lb-class CLASS`, on the upgrade that creates the Service (the field is immutable)",
+            );
+        }
+        let goes = if config.admit_cidrs.is_empty() {
+            "the post-renderer: `spaces-expose --mode load-balancer --admit-cidr CIDR` adds an ipBlock peer (the chart has no value for it)".to_string()
+        } else {
+            format!(
+                "the post-renderer: `spaces-expose --mode load-balancer --admit-cidr {}` (the chart has no value for it)",
+                config.admit_cidrs.join(" --admit-cidr ")
+            )
+        };
         self.note(
             Some(Code::SE403),
             "the router NetworkPolicy admits only controller and agent pods, so it blocks the load balancer's traffic",
-            "the post-renderer: `spaces-expose --mode load-balancer --admit-cidr CIDR` adds an ipBlock peer (the chart has no value for it)",
+            goes,
         );
     }
 

@@ -265,13 +265,35 @@ fn annotation_and_keep_annotation() {
 }
 
 #[test]
-fn service_option_picks_other_targets_and_missing_targets_warn() {
+fn a_named_service_missing_is_an_error_and_a_warning_for_hooks_alone() {
+    // A mistyped --service: the stream has resources, nothing would be exposed.
     let out = run(
         cmd().args(["--cloud=gcp", "--service=traefik/traefik"]),
         SERVICE,
     );
-    assert_eq!(out.code, 0);
-    assert_eq!(out.stdout, SERVICE, "no target: unchanged");
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: <stdin>: no Service traefik/traefik in the input, which has resources"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("[SE110]"), "{}", out.stderr);
+    // Helm 4.2 may post-render hooks on their own: then it is a warning.
+    let hook = "apiVersion: batch/v1
+kind: Job
+metadata:
+  name: pre-upgrade
+  annotations:
+    helm.sh/hook: pre-upgrade
+";
+    let out = run(
+        cmd().args(["--cloud=gcp", "--service=traefik/traefik"]),
+        hook,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, hook, "no target: unchanged");
     assert!(
         out.stderr
             .contains("warning: no Service traefik/traefik in the input"),
@@ -280,10 +302,19 @@ fn service_option_picks_other_targets_and_missing_targets_warn() {
     );
     let out = run(
         cmd().args(["--cloud=gcp", "--service=traefik/traefik", "--strict"]),
-        SERVICE,
+        hook,
     );
     assert_eq!(out.code, 1, "--strict turns the warning into a failure");
     assert_eq!(out.stdout, "");
+    // The default target, not named, in auto mode: a stream of something else is fine.
+    let other = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
+    let out = run(cmd().args(["--cloud=gcp", "--strict"]), other);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, other),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -383,6 +414,62 @@ fn completions_for_bash() {
     );
 }
 
+/// Bash completes subcommand options, controller names and rule codes: the generated
+/// script, sourced by a real bash, asked the way bash asks (COMP_WORDS, COMP_CWORD and
+/// the function's three arguments).
+#[test]
+fn bash_completes_subcommand_options_controllers_and_rule_codes() {
+    let script = run(cmd().args(["completions", "bash"]), "").stdout;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spaces-expose.bash");
+    std::fs::write(&path, script).unwrap();
+    let complete = |words: &[&str]| -> Vec<String> {
+        let cur = words[words.len() - 1];
+        let prev = words[words.len() - 2];
+        let list: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+        let program = format!(
+            "source '{}'; COMP_WORDS=({}); COMP_CWORD={}; _spaces__expose spaces-expose '{cur}' '{prev}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            path.display(),
+            list.join(" "),
+            words.len() - 1
+        );
+        let out = std::process::Command::new("bash")
+            .args(["--norc", "-c", &program])
+            .output()
+            .expect("bash runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(complete(&["spaces-expose", "check", "--fo"]), ["--format"]);
+    assert_eq!(
+        complete(&["spaces-expose", "diff", "--exit"]),
+        ["--exit-code"]
+    );
+    assert_eq!(
+        complete(&["spaces-expose", "check", "--controller", "tra"]),
+        ["traefik"]
+    );
+    assert_eq!(
+        complete(&["spaces-expose", "--controller", "envoy-"]),
+        ["envoy-gateway", "envoy-gateway-namespaced"]
+    );
+    assert_eq!(
+        complete(&["spaces-expose", "explain", "SE50"]),
+        ["SE501", "SE502", "SE503", "SE504"]
+    );
+    assert_eq!(
+        complete(&["spaces-expose", "check", "--rule", "SE403="]),
+        ["SE403=off", "SE403=warn", "SE403=error"]
+    );
+}
+
 #[test]
 fn lone_carriage_returns_are_refused_with_their_position() {
     let out = run(
@@ -437,4 +524,115 @@ spec:
         );
         assert!(strict.stderr.contains("--strict"), "{}", strict.stderr);
     }
+}
+
+/// Every error reaches `--log-file` (given as a flag, not only as SPACES_EXPOSE_LOG):
+/// usage errors from the flag parser, config and values errors, an unknown controller.
+/// Helm 4 discards a post-renderer's stderr; the log is where the user looks.
+#[test]
+fn log_file_flag_receives_usage_config_and_controller_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.txt");
+    let bad_config = dir.path().join("config.yaml");
+    std::fs::write(&bad_config, "cloud: aws\nclodu: gcp\n").unwrap();
+    let bad_values = dir.path().join("values.yaml");
+    std::fs::write(&bad_values, "router: [unclosed\n").unwrap();
+    let log_arg = format!("--log-file={}", log.display());
+    let cases: [(&[&str], &str); 5] = [
+        (&["--cloud=aws", "--bogus"], "--bogus"),
+        (&["--cloud=mars"], "mars"),
+        (
+            &["--cloud=aws", "--controller=trafik"],
+            "unknown controller \"trafik\"",
+        ),
+        (&["--config", bad_config.to_str().unwrap()], "clodu"),
+        (
+            &["--cloud=aws", "--values", bad_values.to_str().unwrap()],
+            "values.yaml:",
+        ),
+    ];
+    for (args, wanted) in cases {
+        std::fs::remove_file(&log).ok();
+        let out = run(cmd().arg(&log_arg).args(args), SERVICE);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        let logged = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(
+            logged.contains("spaces-expose: error:"),
+            "{args:?}: {logged:?}"
+        );
+        assert!(logged.contains(wanted), "{args:?}: {logged:?}");
+        assert!(out.stderr.contains(wanted), "{args:?}: {}", out.stderr);
+    }
+    // The separate-word form of the flag works for a parse error too.
+    std::fs::remove_file(&log).ok();
+    let out = run(cmd().args(["--log-file"]).arg(&log).arg("--bogus"), SERVICE);
+    assert_eq!(out.code, 2);
+    assert!(std::fs::read_to_string(&log).unwrap().contains("--bogus"));
+}
+
+/// A config file's value errors name the file, line and column of the value, once, and
+/// never blame a flag that was not typed; render and check refuse an unknown rule in
+/// `rules:` alike.
+#[test]
+fn config_value_errors_name_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "cloud: aws\ncontrollers: [trafik]\n",
+            ":2:15: unknown controller \"trafik\"",
+        ),
+        (
+            "cloud: aws\nservices: [\"a/b/c\"]\n",
+            ":2:12: services: expects [NAMESPACE/]NAME",
+        ),
+        (
+            "cloud: aws\nadmitCidrs: [10.0.0.0/8, nope]\n",
+            ":2:26: admitCidrs: expects ADDRESS/PREFIX",
+        ),
+        (
+            "cloud: aws\nrules:\n  SE999: off\n",
+            ":3:10: unknown rule \"SE999\"",
+        ),
+        ("cloud: aws\nclodu: x\n", ":2:1: unknown field `clodu`"),
+    ];
+    for (i, (text, wanted)) in cases.into_iter().enumerate() {
+        let path = dir.path().join(format!("config-{i}.yaml"));
+        std::fs::write(&path, text).unwrap();
+        for sub in [&[][..], &["check"][..]] {
+            let out = run(cmd().args(sub).arg("--config").arg(&path), SERVICE);
+            assert_eq!(out.code, 2, "{text:?} {sub:?}: {}", out.stderr);
+            let line = format!("{}{wanted}", path.display());
+            assert!(out.stderr.contains(&line), "{text:?}: {}", out.stderr);
+            assert!(!out.stderr.contains("--service"), "{}", out.stderr);
+            assert!(
+                !out.stderr.contains("line 2 column"),
+                "position twice: {}",
+                out.stderr
+            );
+        }
+    }
+}
+
+/// Values files are read as Helm reads them: a section whose keys are all commented out
+/// is empty, and a repeated key keeps its last value.
+#[test]
+fn values_files_are_read_as_helm_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("values.yaml");
+    std::fs::write(
+        &values,
+        "ingress:\n  # provision: true\nrouter:\n  proxy:\n    service:\n      type: ClusterIP\n      type: LoadBalancer\n",
+    )
+    .unwrap();
+    let out = run(
+        cmd().arg("--cloud=aws").arg("--values").arg(&values),
+        CLUSTER_IP,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // The last `type` wins: load-balancer mode, so the ClusterIP Service converts.
+    assert!(
+        out.stdout.contains("type: \"LoadBalancer\""),
+        "{}",
+        out.stdout
+    );
 }

@@ -135,6 +135,8 @@ pub enum Edit {
     RemoveEntry { map: NodeId, key: NodeId },
     /// Removes an item of a sequence.
     RemoveItem { seq: NodeId, item: NodeId },
+    /// Appends items after the last item of a sequence.
+    AppendItems { seq: NodeId, items: Vec<Fragment> },
     /// Replaces the first of `items` by `with` in its place and removes the others.
     ReplaceItems {
         seq: NodeId,
@@ -321,6 +323,7 @@ fn apply(writer: &mut Writer, edit: &Edit, added: &mut Vec<String>) -> Result<()
         Edit::Upsert { map, pairs } => writer.upsert(*map, pairs).map(drop),
         Edit::RemoveEntry { map, key } => writer.remove_entry(*map, *key),
         Edit::RemoveItem { seq, item } => writer.remove_item(*seq, *item),
+        Edit::AppendItems { seq, items } => writer.append_items(*seq, items),
         Edit::ReplaceItems { seq, items, with } => {
             let Some((&first, rest)) = items.split_first() else {
                 return Ok(());

@@ -210,7 +210,9 @@ fn infrastructure(ctx: &mut Ctx, gateway: &Obj) {
         return;
     };
     let gaps = l4_gaps(tree, map, config, cloud, &[]);
-    let total = keys.len() + gaps.missing.len() - gaps.contradicting.len();
+    let removed: std::collections::BTreeSet<&str> =
+        gaps.contradicting.iter().map(|(_, k)| k.as_str()).collect();
+    let total = keys.len() + gaps.missing.len() - removed.len();
     if total > limit {
         ctx.report(
             Code::SE304,

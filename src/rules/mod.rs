@@ -139,15 +139,25 @@ impl Ctx<'_, '_> {
 
     /// Records a finding about the whole stream (document 0, line 1).
     pub fn report_stream(&mut self, code: Code, message: String) {
-        let location = Location {
+        let location = self.stream_location();
+        self.push(code, location, None, message, Remedy::Warn);
+    }
+
+    /// Records a finding about the whole stream that makes render refuse.
+    pub fn report_stream_refusal(&mut self, code: Code, message: String, help: String) {
+        let location = self.stream_location();
+        self.push(code, location, None, message, Remedy::Refuse(help));
+    }
+
+    fn stream_location(&self) -> Location {
+        Location {
             file: self.stream.file.clone(),
             document: 0,
             template: None,
             object: None,
             line: 1,
             column: 1,
-        };
-        self.push(code, location, None, message, Remedy::Warn);
+        }
     }
 
     fn push(

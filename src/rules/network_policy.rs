@@ -2,15 +2,17 @@
 //! "NetworkPolicy").
 //!
 //! A router policy is a NetworkPolicy in a target Service's namespace whose
-//! `spec.podSelector.matchLabels` is a subset of that Service's `spec.selector`.
-//! Peers with a `namespaceSelector` are the controller peers; with `--controller`,
-//! each ingress rule's controller peers become exactly the chosen controllers'.
+//! `spec.podSelector.matchLabels` is a subset of that Service's `spec.selector`. A
+//! controller peer is one with the labels of a known controller (any preset's, the
+//! `--values` files' controller labels, `--replace-peer` labels); with `--controller`,
+//! each ingress rule's controller peers become exactly the chosen controllers', and
+//! every other peer keeps its meaning. Egress is never touched.
 
 use std::collections::BTreeSet;
 
 use crate::config::Mode;
 use crate::manifest::Obj;
-use crate::presets::HELM4_FILENAME_ANNOTATION;
+use crate::presets::{self, HELM4_FILENAME_ANNOTATION, LabelValue};
 use crate::router;
 use crate::yaml::write::Fragment;
 use crate::yaml::{NodeId, Tree};
@@ -49,7 +51,7 @@ pub(super) fn run(ctx: &mut Ctx) {
             );
         }
         let cilium = ctx.config.controllers.iter().any(|c| c.is_cilium());
-        let covered = if cilium {
+        let mut covered = if cilium {
             cilium_covered(ctx)
         } else {
             Vec::new()
@@ -60,11 +62,11 @@ pub(super) fn run(ctx: &mut Ctx) {
             }
             let ports = controller_peers(ctx, &policy.obj);
             if cilium {
-                cilium_policy(ctx, &policy.obj, &ports, &covered);
+                cilium_policy(ctx, &policy.obj, &ports, &mut covered);
             }
         }
     }
-    load_balancer(ctx, &policies);
+    load_balancer(ctx, &policies, &targets);
 }
 
 /// The ingress rules of a policy.
@@ -223,14 +225,154 @@ fn wanted_peers(ctx: &Ctx, namespace: &str) -> Vec<Peer> {
 /// `(port, protocol)` of a rule's ports; the protocol defaults to TCP.
 type Ports = Vec<(String, String)>;
 
+/// Where a policy's controller rules admit controllers.
+#[derive(Debug, PartialEq, Eq)]
+enum Admitted {
+    /// No rule admits a controller.
+    Nowhere,
+    /// On these ports (a rule without `ports` admits every port: `None`).
+    On(Option<Ports>),
+}
+
+impl Admitted {
+    fn add(&mut self, rule: Ports) {
+        let all = rule.is_empty();
+        match self {
+            Admitted::Nowhere => *self = Admitted::On((!all).then_some(rule)),
+            Admitted::On(None) => {}
+            Admitted::On(Some(_)) if all => *self = Admitted::On(None),
+            Admitted::On(Some(ports)) => {
+                for port in rule {
+                    if !ports.contains(&port) {
+                        ports.push(port);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The labels that make a peer a known controller's. A label value of `None` matches
+/// any value (a preset's `gateway-name: <gateway>` label).
+struct Known {
+    pods: Vec<(String, Option<String>)>,
+    /// A preset's first pod label names its pods (`app.kubernetes.io/name`, `app`,
+    /// `gateway-name`): a peer with that label, and no other of the preset's labels with
+    /// another value, is the preset's (charts often select by the name label alone).
+    /// Labels the user gave must all be there.
+    by_identity: bool,
+    /// Namespace labels that identify the controller alone (a fixed namespace name; a
+    /// preset whose namespace is the Gateway's has none: that namespace holds other
+    /// workloads too).
+    namespace: Vec<(String, String)>,
+}
+
+/// The known controllers: every preset, the chosen custom controllers, the controller
+/// labels of the `--values` files, and each `--replace-peer` label.
+fn known_controllers(ctx: &Ctx) -> Vec<Known> {
+    let config = ctx.config;
+    let mut known: Vec<Known> = presets::CONTROLLERS
+        .iter()
+        .map(|p| Known {
+            pods: p
+                .pod_labels
+                .iter()
+                .map(|&(k, v)| {
+                    let value = match v {
+                        LabelValue::Fixed(v) => Some(v.to_string()),
+                        LabelValue::GatewayName | LabelValue::GatewayNamespace => None,
+                    };
+                    (k.to_string(), value)
+                })
+                .collect(),
+            by_identity: true,
+            namespace: p
+                .namespace_labels
+                .iter()
+                .filter_map(|&(k, v)| match v {
+                    LabelValue::Fixed(v) => Some((k.to_string(), v.to_string())),
+                    _ => None,
+                })
+                .collect(),
+        })
+        .collect();
+    let labelled = config
+        .controllers
+        .iter()
+        .filter(|c| c.preset.is_none())
+        .map(|c| (c.pod_labels.clone(), c.namespace_labels.clone()))
+        .chain(config.values_peer.clone());
+    for (pods, namespace) in labelled {
+        known.push(Known {
+            pods: pods.into_iter().map(|(k, v)| (k, Some(v))).collect(),
+            by_identity: false,
+            namespace,
+        });
+    }
+    for (k, v) in &config.replace_peers {
+        known.push(Known {
+            pods: vec![(k.clone(), Some(v.clone()))],
+            by_identity: false,
+            namespace: Vec::new(),
+        });
+        known.push(Known {
+            pods: Vec::new(),
+            by_identity: false,
+            namespace: vec![(k.clone(), v.clone())],
+        });
+    }
+    known
+}
+
+/// The `matchLabels` of a peer's selector, when it has only `matchLabels` (`None`: no
+/// such selector; `Some(None)`: a selector this program does not compare).
+fn selector_labels(tree: &Tree, peer: NodeId, field: &str) -> Option<Option<Labels>> {
+    let selector = tree.get(peer, field)?;
+    Some(match_labels_only(tree, selector))
+}
+
+/// Whether a peer is a known controller's: its pod labels are a controller's (see
+/// [`Known::by_identity`]), or, without a pod selector, its namespace labels hold all
+/// of a controller's namespace labels.
+fn is_controller_peer(tree: &Tree, peer: NodeId, known: &[Known]) -> bool {
+    if tree.get(peer, "ipBlock").is_some() {
+        return false;
+    }
+    let pods = selector_labels(tree, peer, "podSelector");
+    let namespace = selector_labels(tree, peer, "namespaceSelector");
+    let holds = |labels: &Labels, k: &str, v: Option<&str>| {
+        labels
+            .iter()
+            .any(|(lk, lv)| lk == k && v.is_none_or(|v| v == lv))
+    };
+    let conflicts = |labels: &Labels, k: &str, v: Option<&str>| {
+        labels
+            .iter()
+            .any(|(lk, lv)| lk == k && v.is_some_and(|v| v != lv))
+    };
+    known.iter().any(|c| match &pods {
+        Some(Some(pods)) if c.by_identity && !c.pods.is_empty() => {
+            let (k, v) = &c.pods[0];
+            holds(pods, k, v.as_deref())
+                && !c.pods.iter().any(|(k, v)| conflicts(pods, k, v.as_deref()))
+        }
+        Some(Some(pods)) if !c.pods.is_empty() => {
+            c.pods.iter().all(|(k, v)| holds(pods, k, v.as_deref()))
+        }
+        None if !c.namespace.is_empty() => matches!(&namespace, Some(Some(ns))
+            if c.namespace.iter().all(|(k, v)| holds(ns, k, Some(v)))),
+        _ => false,
+    })
+}
+
 /// SE401: in each ingress rule that admits controllers, the controller peers must be
 /// exactly the chosen controllers' (in any order). A rule without `from` admits every
 /// source and a rule without controller peers admits no controller: both are left
-/// alone (narrowing or widening them is not this program's call). Returns the ports of
-/// the rules that admit controllers (for the CiliumNetworkPolicy).
-fn controller_peers(ctx: &mut Ctx, policy: &Obj) -> Ports {
+/// alone (narrowing or widening them is not this program's call). Returns where the
+/// rules that admit controllers admit them (for the CiliumNetworkPolicy).
+fn controller_peers(ctx: &mut Ctx, policy: &Obj) -> Admitted {
     let tree = policy.tree;
-    let mut ports = Vec::new();
+    let mut ports = Admitted::Nowhere;
     let Some(rules_seq) = tree
         .path(policy.node, &["spec", "ingress"])
         .filter(|&s| tree.is_seq(s))
@@ -238,6 +380,7 @@ fn controller_peers(ctx: &mut Ctx, policy: &Obj) -> Ports {
         return ports;
     };
     let wanted = wanted_peers(ctx, &policy.namespace);
+    let known = known_controllers(ctx);
     let names: Vec<&str> = wanted.iter().map(|p| p.controller.as_str()).collect();
     let admitted = if names.is_empty() {
         "none".to_string()
@@ -252,12 +395,31 @@ fn controller_peers(ctx: &mut Ctx, policy: &Obj) -> Ports {
         let controller: Vec<NodeId> = items
             .iter()
             .copied()
-            .filter(|&p| tree.get(p, "namespaceSelector").is_some())
+            .filter(|&p| {
+                wanted.iter().any(|w| w.is(tree, p)) || is_controller_peer(tree, p, &known)
+            })
             .collect();
+        for &peer in items {
+            if tree.get(peer, "namespaceSelector").is_some() && !controller.contains(&peer) {
+                ctx.report(
+                    Code::SE405,
+                    policy,
+                    peer,
+                    format!(
+                        "ingress rule {} of NetworkPolicy {} admits namespace {} pods {}, which are no known controller's: left as it is (--replace-peer names an old controller's labels)",
+                        index + 1,
+                        policy.name,
+                        show(tree, tree.get(peer, "namespaceSelector")),
+                        show(tree, tree.get(peer, "podSelector"))
+                    ),
+                    Remedy::Warn,
+                );
+            }
+        }
         if controller.is_empty() {
             continue;
         }
-        ports.extend(rule_ports(tree, rule));
+        ports.add(rule_ports(tree, rule));
         let strangers: Vec<NodeId> = controller
             .iter()
             .copied()
@@ -337,11 +499,13 @@ fn rule_ports(tree: &Tree, rule: NodeId) -> Ports {
         .collect()
 }
 
-/// SE403: in load-balancer mode some rule must admit traffic from outside the cluster.
-/// Only in load-balancer mode proper: in `auto` a LoadBalancer Service may sit beside an
-/// Ingress or Gateway that is the real path (a migration).
-fn load_balancer(ctx: &mut Ctx, policies: &[Policy]) {
-    if ctx.config.mode != Mode::LoadBalancer {
+/// SE403: in load-balancer mode (or when `--admit-cidr` asks for it) some rule must
+/// admit traffic from outside the cluster. Not in `auto` mode otherwise: a LoadBalancer
+/// Service may sit beside an Ingress or Gateway that is the real path (a migration).
+/// With `--admit-cidr`, render adds a rule admitting those CIDRs to the router's ports.
+fn load_balancer(ctx: &mut Ctx, policies: &[Policy], targets: &[Obj]) {
+    let cidrs = &ctx.config.admit_cidrs;
+    if ctx.config.mode != Mode::LoadBalancer && cidrs.is_empty() {
         return;
     }
     let admits_outside = |p: &Policy| {
@@ -384,17 +548,113 @@ fn load_balancer(ctx: &mut Ctx, policies: &[Policy]) {
             .path(policy.obj.node, &["spec", "ingress"])
             .or_else(|| tree.get(policy.obj.node, "spec"))
             .unwrap_or(policy.obj.node);
+        let remedy = if cidrs.is_empty() {
+            Remedy::Warn
+        } else {
+            let ports = router_ports(policy, targets);
+            admit_cidrs(policy, cidrs, &ports)
+        };
+        let advice = if cidrs.is_empty() {
+            "; --admit-cidr CIDR admits the load balancer's addresses"
+        } else {
+            ""
+        };
         ctx.report(
             Code::SE403,
             &policy.obj,
             at,
             format!(
-                "NetworkPolicy {} selects the router and no rule admits traffic from outside the cluster (no ipBlock): the load balancer's connections are dropped",
+                "NetworkPolicy {} selects the router and no rule admits traffic from outside the cluster (no ipBlock): the load balancer's connections are dropped{advice}",
                 policy.obj.name
             ),
-            Remedy::Warn,
+            remedy,
         );
     }
+}
+
+/// The pod ports of the target Services a policy selects (`targetPort`, else `port`),
+/// or the router's 8443 when none is a number.
+fn router_ports(policy: &Policy, targets: &[Obj]) -> Ports {
+    let mut ports: Ports = Vec::new();
+    for svc in policy.targets.iter().filter_map(|&t| targets.get(t)) {
+        let list = svc
+            .tree
+            .path(svc.node, &["spec", "ports"])
+            .map_or(&[][..], |p| svc.tree.items(p));
+        for &p in list {
+            let number = svc
+                .tree
+                .str_at(p, &["targetPort"])
+                .or_else(|| svc.tree.str_at(p, &["port"]))
+                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty());
+            let protocol = svc.tree.str_at(p, &["protocol"]).unwrap_or("TCP");
+            if let Some(number) = number {
+                let port = (number.to_string(), protocol.to_string());
+                if !ports.contains(&port) {
+                    ports.push(port);
+                }
+            }
+        }
+    }
+    if ports.is_empty() {
+        ports.push((ROUTER_PORT.0.to_string(), ROUTER_PORT.1.to_string()));
+    }
+    ports
+}
+
+/// The fix of SE403 with `--admit-cidr`: one more ingress rule, from those CIDRs to the
+/// router's ports (numbers are written as numbers: `port` is an int-or-string).
+fn admit_cidrs(policy: &Policy, cidrs: &[String], ports: &Ports) -> Remedy {
+    let obj = &policy.obj;
+    let tree = obj.tree;
+    let peers: Vec<Fragment> = cidrs
+        .iter()
+        .map(|cidr| {
+            Fragment::Map(vec![(
+                "ipBlock".to_string(),
+                Fragment::string_map([("cidr", cidr)]),
+            )])
+        })
+        .collect();
+    let ports: Vec<Fragment> = ports
+        .iter()
+        .map(|(port, protocol)| {
+            Fragment::Map(vec![
+                ("port".to_string(), Fragment::Int(port.clone())),
+                ("protocol".to_string(), Fragment::str(protocol)),
+            ])
+        })
+        .collect();
+    let rule = Fragment::Map(vec![
+        ("from".to_string(), Fragment::Seq(peers)),
+        ("ports".to_string(), Fragment::Seq(ports)),
+    ]);
+    let edits = match tree
+        .path(obj.node, &["spec", "ingress"])
+        .filter(|&s| tree.is_seq(s) && !tree.items(s).is_empty())
+    {
+        Some(seq) => vec![Edit::AppendItems {
+            seq,
+            items: vec![rule],
+        }],
+        None => vec![Edit::Upsert {
+            map: obj.node,
+            pairs: vec![(
+                "spec".to_string(),
+                Fragment::Map(vec![("ingress".to_string(), Fragment::Seq(vec![rule]))]),
+            )],
+        }],
+    };
+    fix(
+        obj,
+        edits,
+        vec![Note::count(
+            "+",
+            1,
+            "rule",
+            format!(" admitting {}", cidrs.join(", ")),
+        )],
+    )
 }
 
 /// Namespaces with a CiliumNetworkPolicy admitting the ingress identity (`None`: a
@@ -432,7 +692,11 @@ const ROUTER_PORT: (&str, &str) = ("8443", "TCP");
 /// which no Kubernetes NetworkPolicy selector can match; a CiliumNetworkPolicy with
 /// `fromEntities: [ingress]` can (cilium Documentation/network/servicemesh/
 /// ingress-reference.rst). Render adds one right after the router policy.
-fn cilium_policy(ctx: &mut Ctx, policy: &Obj, ports: &Ports, covered: &[Option<String>]) {
+///
+/// The added policy admits that identity only on the ports of the rules where a
+/// controller peer stood: a policy without one gets none (it would widen what the
+/// router admits), and one added policy serves every router policy of its namespace.
+fn cilium_policy(ctx: &mut Ctx, policy: &Obj, ports: &Admitted, covered: &mut Vec<Option<String>>) {
     let tree = policy.tree;
     if covered
         .iter()
@@ -455,7 +719,13 @@ fn cilium_policy(ctx: &mut Ctx, policy: &Obj, ports: &Ports, covered: &[Option<S
     let selector = tree
         .path(policy.node, &["spec", "podSelector", "matchLabels"])
         .and_then(|m| string_labels(tree, m));
-    let remedy = match selector {
+    let remedy = match (selector, ports) {
+        (_, Admitted::Nowhere) => {
+            message.push_str(
+                "; no rule of it admits a controller, so render adds none (it would widen what the router admits)",
+            );
+            Remedy::Warn
+        }
         _ if existing => {
             message.push_str(&format!(
                 "; CiliumNetworkPolicy {}/{name} exists and is left as it is",
@@ -463,37 +733,33 @@ fn cilium_policy(ctx: &mut Ctx, policy: &Obj, ports: &Ports, covered: &[Option<S
             ));
             Remedy::Warn
         }
-        None => Remedy::Warn,
-        Some(selector) => fix(
-            policy,
-            vec![Edit::AddDocument {
-                source: policy.doc.source.map(str::to_string),
-                pairs: cilium_document(policy, &name, &selector, ports),
-            }],
-            vec![Note::Text(format!("+CiliumNetworkPolicy {name}"))],
-        ),
+        (None, _) => Remedy::Warn,
+        (Some(selector), Admitted::On(ports)) => {
+            // The added policy covers the other router policies of this namespace.
+            covered.push(Some(policy.namespace.to_string()));
+            fix(
+                policy,
+                vec![Edit::AddDocument {
+                    source: policy.doc.source.map(str::to_string),
+                    pairs: cilium_document(policy, &name, &selector, ports.as_deref()),
+                }],
+                vec![Note::Text(format!("+CiliumNetworkPolicy {name}"))],
+            )
+        }
     };
     ctx.report(Code::SE404, policy, at, message, remedy);
 }
 
 /// The CiliumNetworkPolicy that admits Cilium's ingress identity to the router pods on
-/// the ports of the rules that admitted controllers (the router port when none).
+/// the ports of the rules that admitted controllers (every port when one of them names
+/// none, as that rule did).
 fn cilium_document(
     policy: &Obj,
     name: &str,
     selector: &Labels,
-    given: &Ports,
+    ports: Option<&[(String, String)]>,
 ) -> Vec<(String, Fragment)> {
     let tree = policy.tree;
-    let mut ports: Ports = Vec::new();
-    for port in given {
-        if !ports.contains(port) {
-            ports.push(port.clone());
-        }
-    }
-    if ports.is_empty() {
-        ports.push((ROUTER_PORT.0.to_string(), ROUTER_PORT.1.to_string()));
-    }
     let mut metadata = vec![("name".to_string(), Fragment::str(name))];
     // Without a namespace in the policy, the added one lands where the policy lands.
     if let Some(ns) = tree.str_at(policy.node, &["metadata", "namespace"]) {
@@ -513,23 +779,24 @@ fn cilium_document(
             Fragment::string_map([(HELM4_FILENAME_ANNOTATION, file)]),
         ));
     }
-    let ports: Vec<Fragment> = ports
-        .iter()
-        .map(|(port, protocol)| Fragment::string_map([("port", port), ("protocol", protocol)]))
-        .collect();
-    let rule = Fragment::Map(vec![
-        (
-            "fromEntities".to_string(),
-            Fragment::Seq(vec![Fragment::str("ingress")]),
-        ),
-        (
+    let mut rule = vec![(
+        "fromEntities".to_string(),
+        Fragment::Seq(vec![Fragment::str("ingress")]),
+    )];
+    if let Some(ports) = ports {
+        let ports: Vec<Fragment> = ports
+            .iter()
+            .map(|(port, protocol)| Fragment::string_map([("port", port), ("protocol", protocol)]))
+            .collect();
+        rule.push((
             "toPorts".to_string(),
             Fragment::Seq(vec![Fragment::Map(vec![(
                 "ports".to_string(),
                 Fragment::Seq(ports),
             )])]),
-        ),
-    ]);
+        ));
+    }
+    let rule = Fragment::Map(rule);
     vec![
         ("apiVersion".to_string(), Fragment::str("cilium.io/v2")),
         ("kind".to_string(), Fragment::str("CiliumNetworkPolicy")),

@@ -22,6 +22,7 @@ pub enum Code {
     SE108,
     SE109,
     SE110,
+    SE111,
     SE201,
     SE202,
     SE203,
@@ -36,6 +37,7 @@ pub enum Code {
     SE402,
     SE403,
     SE404,
+    SE405,
     SE501,
     SE502,
     SE503,
@@ -74,10 +76,10 @@ impl Code {
             return Family::Values;
         }
         match self as u8 {
-            c if c <= Code::SE110 as u8 => Family::Service,
+            c if c <= Code::SE111 as u8 => Family::Service,
             c if c <= Code::SE205 as u8 => Family::Ingress,
             c if c <= Code::SE306 as u8 => Family::Gateway,
-            c if c <= Code::SE404 as u8 => Family::NetworkPolicy,
+            c if c <= Code::SE405 as u8 => Family::NetworkPolicy,
             _ => Family::Yaml,
         }
     }
@@ -171,6 +173,8 @@ pub enum FixKind {
     EditsIf(&'static str),
     /// Render refuses the input (exit 2, nothing written).
     Refuses,
+    /// Render refuses the input when the condition holds, and warns otherwise.
+    RefusesIf(&'static str),
     /// Render leaves the cause and prints the finding as a warning (`--strict` fails).
     Warns,
 }
@@ -184,6 +188,9 @@ impl FixKind {
                 format!("render fixes it when {when}, and warns otherwise (--strict fails)")
             }
             FixKind::Refuses => "render refuses the input (exit 2, nothing written)".to_string(),
+            FixKind::RefusesIf(when) => format!(
+                "render refuses the input (exit 2, nothing written) when {when}, and warns otherwise"
+            ),
             FixKind::Warns => "render leaves it and warns (--strict fails)".to_string(),
         }
     }
@@ -244,8 +251,8 @@ const fn rule(
 /// The codes as text, in the order of [`Code`].
 const CODE_NAMES: &[&str] = &[
     "SE101", "SE102", "SE103", "SE104", "SE105", "SE106", "SE107", "SE108", "SE109", "SE110",
-    "SE201", "SE202", "SE203", "SE205", "SE301", "SE302", "SE303", "SE304", "SE305", "SE306",
-    "SE401", "SE402", "SE403", "SE404", "SE501", "SE502", "SE503", "SE504",
+    "SE111", "SE201", "SE202", "SE203", "SE205", "SE301", "SE302", "SE303", "SE304", "SE305",
+    "SE306", "SE401", "SE402", "SE403", "SE404", "SE405", "SE501", "SE502", "SE503", "SE504",
     // The values family (Spaces values files, `check --values`, `values --values`).
     "SE601", "SE602", "SE603", "SE604", "SE605", "SE606", "SE607", "SE608", "SE609", "SE610",
     "SE611", "SE612", "SE613", "SE614",
@@ -410,7 +417,7 @@ pub const RULES: &[Rule] = &[
         )
     },
     Rule {
-        summary: "the stream has resources but no Service named by --service",
+        summary: "a target Service is missing from a stream that has resources",
         rationale: "Every edit render makes hangs off the target Services (default spaces-router): the Ingresses and routes to them, the NetworkPolicies that select their pods. When none is in the stream, nothing is exposed, which usually means a mistyped --service or --namespace. Helm may also call a post-renderer for hook documents alone, where this is expected.",
         bad: "# with --service spaces-routr\nkind: Service\nmetadata:\n  name: spaces-router\n",
         good: "# with --service spaces-router (the default)\nkind: Service\nmetadata:\n  name: spaces-router\n",
@@ -418,9 +425,25 @@ pub const RULES: &[Rule] = &[
         ..rule(
             Code::SE110,
             "target-service-missing",
+            Level::Error,
+            Needs::Nothing,
+            FixKind::RefusesIf(
+                "the target was named with --service and the stream holds more than hooks",
+            ),
+        )
+    },
+    Rule {
+        summary: "with --lb-class, a LoadBalancer target has another spec.loadBalancerClass (or none)",
+        rationale: "spec.loadBalancerClass picks the controller that builds the load balancer (the AWS Load Balancer Controller for service.k8s.aws/nlb, EKS Auto Mode for eks.amazonaws.com/nlb, GKE for networking.gke.io/l4-regional-external). The field is immutable: the API server accepts it only on a Service that is created with it, so setting it on an existing Service fails the upgrade until the Service is re-created.",
+        bad: "# with --lb-class service.k8s.aws/nlb\nkind: Service\nmetadata:\n  name: spaces-router\nspec:\n  type: LoadBalancer\n",
+        good: "# with --lb-class service.k8s.aws/nlb\nkind: Service\nmetadata:\n  name: spaces-router\nspec:\n  type: LoadBalancer\n  loadBalancerClass: \"service.k8s.aws/nlb\"\n",
+        fix: "set the class when the Service is first created (delete and re-create an existing one); render sets spec.loadBalancerClass to --lb-class and says that it applies only to a new Service",
+        ..rule(
+            Code::SE111,
+            "load-balancer-class-differs",
             Level::Warn,
             Needs::Nothing,
-            FixKind::Warns,
+            FixKind::Edits,
         )
     },
     Rule {
@@ -657,6 +680,20 @@ pub const RULES: &[Rule] = &[
             Level::Warn,
             Needs::Controller,
             FixKind::Edits,
+        )
+    },
+    Rule {
+        summary: "a router NetworkPolicy admits a namespace whose peer is not a known controller's",
+        rationale: "With --controller, render replaces the peers of known controllers (any preset's labels, the controller labels of the --values files, --replace-peer labels) with the chosen controllers' peers, and leaves every other peer as it is: a monitoring namespace that scrapes the router keeps its access, and no controller gains it. A namespaceSelector peer that matches no known controller is either such a deliberate peer or a controller render does not know; it is reported so that a person decides.",
+        bad: "# with --controller traefik\nkind: NetworkPolicy\nspec:\n  podSelector: {matchLabels: {app: spaces-router}}\n  ingress:\n    - from:\n        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: my-proxy}}\n",
+        good: "# with --controller traefik --replace-peer kubernetes.io/metadata.name=my-proxy\nkind: NetworkPolicy\nspec:\n  podSelector: {matchLabels: {app: spaces-router}}\n  ingress:\n    - from:\n        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: traefik}}\n          podSelector: {matchLabels: {app.kubernetes.io/name: traefik}}\n",
+        fix: "leave a deliberate peer as it is; name an old controller's peer with --replace-peer K=V so that render replaces it",
+        ..rule(
+            Code::SE405,
+            "network-policy-unknown-namespace-peer",
+            Level::Warn,
+            Needs::Controller,
+            FixKind::Warns,
         )
     },
     Rule {
@@ -1080,6 +1117,7 @@ pub fn markdown() -> String {
                 FixKind::Edits => "fixes",
                 FixKind::EditsIf(_) => "fixes or warns",
                 FixKind::Refuses => "refuses",
+                FixKind::RefusesIf(_) => "refuses or warns",
                 FixKind::Warns => "warns",
             },
             summary = r.summary,

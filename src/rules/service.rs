@@ -29,11 +29,27 @@ pub(super) fn run(ctx: &mut Ctx) {
     if !intended || ctx.stream.objects().next().is_none() {
         return;
     }
+    // Helm 4.2's SDK may post-render the hooks on their own: a stream of hooks only
+    // lacking the target is normal.
+    let hooks_only = ctx.stream.objects().all(|o| {
+        o.tree
+            .path(o.node, &["metadata", "annotations", "helm.sh/hook"])
+            .is_some()
+    });
     for wanted in &ctx.config.services {
-        if !targets
+        if targets
             .iter()
             .any(|s| wanted.matches(&s.namespace, &s.name))
         {
+            continue;
+        }
+        if ctx.config.services_named && !hooks_only {
+            ctx.report_stream_refusal(
+                Code::SE110,
+                format!("no Service {wanted} in the input, which has resources: nothing would be exposed"),
+                "check the --service name and namespace against the Services the chart renders".to_string(),
+            );
+        } else {
             ctx.report_stream(
                 Code::SE110,
                 format!(
@@ -160,8 +176,10 @@ pub(super) fn l4_gaps(
         }
     }
     if let Some(m) = map {
-        for key in presets::contradicting_keys(cloud, config.scheme) {
-            if let Some((k, _)) = tree.entry(m, key) {
+        // Every entry of such a key, a repeated one's too.
+        let contradicting = presets::contradicting_keys(cloud, config.scheme);
+        for &(k, _) in tree.entries(m) {
+            if let Some(key) = tree.scalar(k).filter(|key| contradicting.contains(key)) {
                 gaps.contradicting.push((k, key.to_string()));
             }
         }
@@ -300,6 +318,50 @@ fn service(ctx: &mut Ctx, svc: &Obj) {
     if load_balancer && let Some(map) = annotations {
         aws_scheme(ctx, svc, map, &adds);
     }
+    if load_balancer {
+        lb_class(ctx, svc);
+    }
+}
+
+/// SE111: `--lb-class` sets `spec.loadBalancerClass`, which the API server accepts only
+/// on a Service created with it.
+fn lb_class(ctx: &mut Ctx, svc: &Obj) {
+    let Some(class) = ctx.config.lb_class.as_deref() else {
+        return;
+    };
+    let tree = svc.tree;
+    let node = tree.path(svc.node, &["spec", "loadBalancerClass"]);
+    let have = node.and_then(|n| tree.string(n));
+    if have == Some(class) {
+        return;
+    }
+    let message = match have {
+        Some(other) => format!(
+            "LoadBalancer Service {} has loadBalancerClass {other:?}, not {class:?} (--lb-class)",
+            svc.name
+        ),
+        None => format!(
+            "LoadBalancer Service {} has no loadBalancerClass; --lb-class asks for {class:?}",
+            svc.name
+        ),
+    };
+    let edits = vec![Edit::Upsert {
+        map: svc.node,
+        pairs: vec![(
+            "spec".to_string(),
+            Fragment::Map(vec![(
+                "loadBalancerClass".to_string(),
+                Fragment::str(class),
+            )]),
+        )],
+    }];
+    let notes = vec![Note::Text(format!(
+        "loadBalancerClass {class:?} (immutable: it applies only to a Service created with it; re-create an existing one)"
+    ))];
+    let at = node
+        .or_else(|| tree.path(svc.node, &["spec", "type"]))
+        .unwrap_or(svc.node);
+    ctx.report(Code::SE111, svc, at, message, fix(svc, edits, notes));
 }
 
 /// Adds `pairs` to the `metadata.annotations` upsert of `edits`.

@@ -49,6 +49,10 @@ pub const NO_TWIN: &[(Code, &str)] = &[
         "a CiliumNetworkPolicy: the post-renderer with --controller cilium",
     ),
     (
+        Code::SE111,
+        "spec.loadBalancerClass: the chart has no value for it; the post-renderer with --lb-class",
+    ),
+    (
         Code::SE403,
         "an ipBlock peer for the load balancer: the post-renderer with --admit-cidr",
     ),

@@ -15,6 +15,9 @@ use super::tree::{NodeId, NodeKind, Style, Tree};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fragment {
     Str(String),
+    /// A decimal integer, written plain (a NetworkPolicy port is an int-or-string: a
+    /// quoted number would name a port). Anything but ASCII digits is written quoted.
+    Int(String),
     Map(Vec<(String, Fragment)>),
     Seq(Vec<Fragment>),
 }
@@ -706,6 +709,15 @@ impl Writer<'_, '_> {
 pub fn flow(fragment: &Fragment) -> String {
     match fragment {
         Fragment::Str(s) => quote(s),
+        // No leading zero: YAML 1.1 reads `0123` as octal.
+        Fragment::Int(n)
+            if !n.is_empty()
+                && n.bytes().all(|b| b.is_ascii_digit())
+                && (n == "0" || !n.starts_with('0')) =>
+        {
+            n.clone()
+        }
+        Fragment::Int(n) => quote(n),
         Fragment::Map(pairs) => {
             let body: Vec<String> = pairs
                 .iter()

@@ -107,3 +107,6 @@ pub fn helm3() -> Option<PathBuf> {
     );
     None
 }
+
+/// Helpers of the GitOps integration tests (export, Argo CD, helmfile, Terraform).
+pub mod gitops;

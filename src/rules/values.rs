@@ -189,6 +189,13 @@ impl Lint<'_, '_> {
         ));
     }
 
+    /// A finding where `want`'s key is (or would go), fixed by setting it.
+    fn report_unset(&mut self, code: Code, want: &Want, message: String) {
+        let node = self.anchor(&keys(&want.path));
+        let remedy = self.set(&[want]);
+        self.report(code, node, message, remedy);
+    }
+
     /// A finding at an entry whose fix removes it.
     fn remove(&mut self, code: Code, map: NodeId, key: NodeId, message: String) {
         let remedy = self.fix(vec![Edit::RemoveEntry { map, key }]);
@@ -251,19 +258,12 @@ impl Lint<'_, '_> {
             return;
         }
         for want in wanted {
-            let path = keys(&want.path);
-            let node = self.anchor(&path);
-            let remedy = self.set(&[want]);
-            self.report(
-                Code::SE612,
-                node,
-                format!(
-                    "--mode {} and {} is not true: the chart renders nothing on that path",
-                    self.config.mode.name(),
-                    dotted(&path)
-                ),
-                remedy,
+            let message = format!(
+                "--mode {} and {} is not true: the chart renders nothing on that path",
+                self.config.mode.name(),
+                dotted(&keys(&want.path))
             );
+            self.report_unset(Code::SE612, want, message);
         }
     }
 
@@ -317,17 +317,11 @@ impl Lint<'_, '_> {
             && file_type != Some("LoadBalancer")
             && let Some(want) = self.plan.wants.iter().find(|w| keys(&w.path) == type_path)
         {
-            let node = self.anchor(&type_path);
-            let remedy = self.set(&[want]);
-            self.report(
-                Code::SE604,
-                node,
-                format!(
-                    "--mode load-balancer and router.proxy.service.type is {}: the router is not exposed",
-                    file_type.unwrap_or("ClusterIP (the chart's default)")
-                ),
-                remedy,
+            let message = format!(
+                "--mode load-balancer and router.proxy.service.type is {}: the router is not exposed",
+                file_type.unwrap_or("ClusterIP (the chart's default)")
             );
+            self.report_unset(Code::SE604, want, message);
         }
         let load_balancer = self.plan.paths.load_balancer || file_type == Some("LoadBalancer");
         if !load_balancer || cloud.is_none() {

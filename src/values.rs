@@ -288,6 +288,11 @@ impl Plan {
     /// The cloud's Layer-4 set (with `--annotation` pairs) as wants under `at`.
     fn cloud_set(&mut self, config: &Config, at: &[&str], what: &str) {
         let Some(cloud) = config.cloud else {
+            self.note(
+                Some(Code::SE102),
+                format!("no --cloud: no Layer-4 annotations on {what}"),
+                "run `spaces-expose values --cloud CLOUD` (`none` when the load balancer needs none)",
+            );
             return;
         };
         let target = config.aws_target_type.unwrap_or(TargetType::Ip);

@@ -45,6 +45,9 @@ pub enum Command {
     Guide(RenderArgs),
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
+    /// Print Spaces (1.16+) values that expose the router without a post-renderer, or
+    /// edit a values file (--values FILE) to do so.
+    Values(ValuesArgs),
     /// Print render's edits as kustomize patches (a Flux HelmRelease's postRenderers, or a kustomization).
     Export(ExportArgs),
 }
@@ -137,7 +140,8 @@ pub struct RenderArgs {
     #[arg(long = "keep-annotation", value_name = "K")]
     pub keep_annotations: Vec<String>,
 
-    /// Spaces Helm values file(s), to infer mode, Gateway name and custom controller labels.
+    /// Spaces Helm values file(s), to infer mode, Gateway name and custom controller labels
+    /// (check also lints them; values edits them).
     #[arg(
         long = "values",
         value_name = "FILE",
@@ -201,6 +205,20 @@ pub struct DiffArgs {
 
     /// Files to read ("-" for stdin); stdin when none is given.
     pub files: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValuesArgs {
+    #[command(flatten)]
+    pub render: RenderArgs,
+
+    /// Host name clients use to reach Spaces (externalTLS.host).
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+
+    /// With --values: change the file in place (atomically) instead of printing a diff.
+    #[arg(long, requires = "values")]
+    pub write: bool,
 }
 
 #[derive(Debug, Args)]

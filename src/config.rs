@@ -341,8 +341,9 @@ struct ValuesService {
 struct ValuesIngress {
     provision: Option<bool>,
     host: Option<String>,
-    pod_labels: Option<BTreeMap<String, String>>,
-    namespace_labels: Option<BTreeMap<String, String>>,
+    // A null label removes a chart default (Helm's merge); it names no label.
+    pod_labels: Option<BTreeMap<String, Option<String>>>,
+    namespace_labels: Option<BTreeMap<String, Option<String>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -353,8 +354,9 @@ struct ValuesGatewayApi {
     gateway: ValuesGateway,
     #[serde(deserialize_with = "null_as_default")]
     spaces_router_route: ValuesRoute,
-    pod_labels: Option<BTreeMap<String, String>>,
-    namespace_labels: Option<BTreeMap<String, String>>,
+    // A null label removes a chart default (Helm's merge); it names no label.
+    pod_labels: Option<BTreeMap<String, Option<String>>>,
+    namespace_labels: Option<BTreeMap<String, Option<String>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -507,8 +509,15 @@ pub fn load_values(paths: &[PathBuf]) -> Result<ValuesHints> {
     } else {
         (ingress_pods, ingress_ns)
     };
-    hints.pod_labels = pods.unwrap_or_default().into_iter().collect();
-    hints.namespace_labels = ns.unwrap_or_default().into_iter().collect();
+    let set = |labels: Option<BTreeMap<String, Option<String>>>| {
+        labels
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v?)))
+            .collect()
+    };
+    hints.pod_labels = set(pods);
+    hints.namespace_labels = set(ns);
     Ok(hints)
 }
 

@@ -19,6 +19,7 @@ pub mod report;
 pub mod router;
 pub mod rules;
 pub mod stream;
+pub mod values;
 pub mod yaml;
 
 pub use config::Config;

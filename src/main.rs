@@ -10,12 +10,14 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use spaces_expose::cli::{CheckArgs, CheckFormat, Cli, Command, DiffArgs, RenderArgs, TableFormat};
+use spaces_expose::cli::{
+    CheckArgs, CheckFormat, Cli, Command, DiffArgs, RenderArgs, TableFormat, ValuesArgs,
+};
 use spaces_expose::config::{self, Config};
 use spaces_expose::error::Error;
 use spaces_expose::report as format;
 use spaces_expose::rules::{self, registry};
-use spaces_expose::{catalog, diff, guide, render};
+use spaces_expose::{catalog, diff, guide, render, values};
 
 /// Where diagnostics go: stderr, the log file (`--log-file`, `SPACES_EXPOSE_LOG`), and,
 /// when Helm runs the program, the terminal. Helm 3 and Helm 4 keep a post-renderer's
@@ -219,9 +221,33 @@ fn read_inputs(files: &[String]) -> Result<Vec<(String, Vec<u8>)>, Error> {
 fn run_check(args: &CheckArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
     let config = resolve(&args.render, diagnostics)?;
     let levels = config.levels.clone();
-    let reports: Vec<rules::Report> = read_inputs(&args.files)?
-        .into_iter()
-        .map(|(name, bytes)| rules::check(&bytes, &name, &config, &levels))
+    // `check --values FILE` lints the values files too; with no manifests named and
+    // stdin a terminal, it lints only them.
+    let values_files = &args.render.values;
+    let inputs = if args.files.is_empty() && !values_files.is_empty() && io::stdin().is_terminal() {
+        Vec::new()
+    } else {
+        read_inputs(&args.files)?
+    };
+    let mut linted = Vec::new();
+    for path in values_files {
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+        linted.push((path.display().to_string(), bytes, true));
+    }
+    let inputs = inputs.into_iter().map(|(name, bytes)| {
+        let is_values = std::str::from_utf8(&bytes).is_ok_and(values::looks_like_values);
+        (name, bytes, is_values)
+    });
+    let reports: Vec<rules::Report> = inputs
+        .chain(linted)
+        .map(|(name, bytes, is_values)| {
+            if is_values {
+                rules::check_values(&bytes, &name, &config, &levels)
+            } else {
+                rules::check(&bytes, &name, &config, &levels)
+            }
+        })
         .collect();
     let rules::Report {
         findings,
@@ -284,6 +310,58 @@ fn run_diff(args: &DiffArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode, 
     })
 }
 
+/// `values`: prints a values file, or edits the `--values` files (a diff, or `--write`).
+fn run_values(args: &ValuesArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
+    let config = resolve(&args.render, diagnostics)?;
+    let host = args.host.as_deref();
+    if args.render.values.is_empty() {
+        write_stdout(values::print(&config, host).as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let color =
+        io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut edits = Vec::new();
+    let mut warnings = 0;
+    for path in &args.render.values {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| Error::Usage(format!("{name} is not UTF-8 text")))?;
+        let edited = values::edit(text, &name, &config, host)?;
+        for finding in edited.findings.iter().filter(|f| !f.is_fixed_by_render()) {
+            diagnostics.warn(&format!(
+                "{}:{}:{}: {} [{}]",
+                finding.file, finding.line, finding.column, finding.message, finding.code
+            ));
+            warnings += 1;
+        }
+        for note in &edited.plan.elsewhere {
+            diagnostics.info(&format!(
+                "values cannot express: {}; {}",
+                note.what, note.goes
+            ));
+        }
+        edits.push((path, edited));
+    }
+    // All or nothing: a failed file or --strict leaves every file as it was.
+    if config.strict && warnings > 0 {
+        return Err(Error::Strict { count: warnings });
+    }
+    let mut out = String::new();
+    for (path, edited) in &edits {
+        if !args.write {
+            out.push_str(&edited.diff(color));
+        } else if edited.changed() {
+            values::write_atomically(path, edited.new.as_bytes())?;
+            diagnostics.info(&format!("wrote {}", edited.file));
+        } else {
+            diagnostics.info(&format!("{}: no changes", edited.file));
+        }
+    }
+    write_stdout(out.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_export(
     args: &spaces_expose::cli::ExportArgs,
     diagnostics: &mut Diagnostics,
@@ -314,6 +392,7 @@ fn run(cli: Cli, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
         None => run_render(&cli.render, diagnostics),
         Some(Command::Check(args)) => run_check(&args, diagnostics),
         Some(Command::Diff(args)) => run_diff(&args, diagnostics),
+        Some(Command::Values(args)) => run_values(&args, diagnostics),
         Some(Command::Export(args)) => run_export(&args, diagnostics),
         Some(Command::Guide(args)) => {
             let config = resolve(&args, diagnostics)?;

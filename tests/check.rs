@@ -771,19 +771,7 @@ fn completions_for_bash() {
 // ---------------------------------------------------------------- helm pipe
 
 fn helm() -> Option<PathBuf> {
-    let path = root().join("target/tools/helm3/helm");
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "helm is missing in CI: run scripts/fetch-helm.sh"
-    );
-    eprintln!(
-        "skipping: {} is missing (run scripts/fetch-helm.sh)",
-        path.display()
-    );
-    None
+    common::helm3()
 }
 
 /// 1-based line of the first line of `text` containing `needle`.

@@ -12,6 +12,7 @@ mod ingress;
 mod network_policy;
 pub mod registry;
 mod service;
+pub mod values;
 mod yaml;
 
 use crate::config::{Config, Level, Levels};
@@ -399,6 +400,26 @@ pub fn merge_reports(reports: Vec<Report>) -> Report {
         keep
     });
     merged
+}
+
+/// Lints one Spaces values file with the values family (SE6xx): `check --values`, or a
+/// file given to `check` that reads as values. Input that is not YAML is an SE503
+/// finding, as for manifests. The values rules do not run over rendered streams.
+pub fn check_values(input: &[u8], file: &str, config: &Config, levels: &Levels) -> Report {
+    let mut report = Report::default();
+    let parsed =
+        manifest::decode(input, file).and_then(|text| crate::values::ValuesFile::parse(text, file));
+    match parsed {
+        Ok(values) => {
+            let plan = crate::values::Plan::new(config, None, Some(&values.tree));
+            report.findings = values::lint(&values, config, levels, &plan);
+        }
+        Err(err) => {
+            report.invalid = true;
+            push_input_error(&mut report, levels, &err);
+        }
+    }
+    report
 }
 
 /// Whether the level of any finding fails the run (exit 1).

@@ -43,6 +43,20 @@ pub enum Code {
     SE502,
     SE503,
     SE504,
+    SE601,
+    SE602,
+    SE603,
+    SE604,
+    SE605,
+    SE606,
+    SE607,
+    SE608,
+    SE609,
+    SE610,
+    SE611,
+    SE612,
+    SE613,
+    SE614,
 }
 
 impl Code {
@@ -59,6 +73,9 @@ impl Code {
 
     /// The kind of object the rule looks at.
     pub fn family(self) -> Family {
+        if self.as_str().starts_with("SE6") {
+            return Family::Values;
+        }
         match self as u8 {
             c if c <= Code::SE112 as u8 => Family::Service,
             c if c <= Code::SE205 as u8 => Family::Ingress,
@@ -94,6 +111,8 @@ pub enum Family {
     NetworkPolicy,
     /// `yaml.rs`: YAML that Kubernetes reads differently from how it looks.
     Yaml,
+    /// `values.rs`: the Spaces chart's own values files (`check --values`).
+    Values,
 }
 
 impl Family {
@@ -104,7 +123,7 @@ impl Family {
             Family::Service => Some(Mode::LoadBalancer),
             Family::Ingress => Some(Mode::Ingress),
             Family::Gateway => Some(Mode::Gateway),
-            Family::NetworkPolicy | Family::Yaml => None,
+            Family::NetworkPolicy | Family::Yaml | Family::Values => None,
         }
     }
 
@@ -120,6 +139,7 @@ impl Family {
             Family::Gateway => "gateway",
             Family::NetworkPolicy => "network_policy",
             Family::Yaml => "yaml",
+            Family::Values => "values",
         }
     }
 }
@@ -235,6 +255,9 @@ const CODE_NAMES: &[&str] = &[
     "SE111", "SE112", "SE201", "SE202", "SE203", "SE205", "SE301", "SE302", "SE303", "SE304",
     "SE305", "SE306", "SE401", "SE402", "SE403", "SE404", "SE405", "SE501", "SE502", "SE503",
     "SE504",
+    // The values family (Spaces values files, `check --values`, `values --values`).
+    "SE601", "SE602", "SE603", "SE604", "SE605", "SE606", "SE607", "SE608", "SE609", "SE610",
+    "SE611", "SE612", "SE613", "SE614",
 ];
 
 /// The catalogue (docs/rules.md).
@@ -756,6 +779,243 @@ pub const RULES: &[Rule] = &[
             FixKind::Refuses,
         )
     },
+    // ---- values: Spaces values files (twins of the rules above, at the values' lines)
+    Rule {
+        summary: "a Spaces values file puts a Layer-7, TLS-termination or PROXY-protocol annotation on the router Service",
+        rationale: "The twin of SE101, SE104 and SE105 for the chart's own values: since Spaces \
+            1.16 `router.proxy.service.annotations` become the annotations of the spaces-router \
+            Service, so a `backend-protocol`, `ssl-cert` or `proxy-protocol` key there makes the \
+            load balancer speak HTTP, end TLS, or prepend a PROXY header, and the router's \
+            client-certificate handshake and long watches break.",
+        bad: "router:\n  proxy:\n    service:\n      type: LoadBalancer\n      annotations:\n        service.beta.kubernetes.io/aws-load-balancer-backend-protocol: http\n",
+        good: "router:\n  proxy:\n    service:\n      type: LoadBalancer\n      annotations:\n        service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n",
+        fix: "remove the key from the values file; `spaces-expose values --values FILE --write` removes it (unless --keep-annotation names it)",
+        ..rule(
+            Code::SE601,
+            "values-l7-annotation-on-service",
+            Level::Error,
+            Needs::Nothing,
+            FixKind::Edits,
+        )
+    },
+    Rule {
+        summary: "a Spaces values file makes the router a LoadBalancer without the cloud's Layer-4 annotations",
+        rationale: "The twin of SE102 (and SE106, SE108): with `router.proxy.service.type: \
+            LoadBalancer` the chart exposes the router directly, and only the cloud's Layer-4 set \
+            makes that a passthrough Network Load Balancer (AWS: `type: external` with an explicit \
+            scheme, since the controller defaults to internal; GCP: `l4-rbs`; Azure: a TCP probe \
+            for the router port, which answers 401 to an HTTPS probe).",
+        bad: "router:\n  proxy:\n    service:\n      type: LoadBalancer\n",
+        good: "router:\n  proxy:\n    service:\n      type: LoadBalancer\n      annotations:\n        service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n        service.beta.kubernetes.io/aws-load-balancer-scheme: \"internet-facing\"\n        service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: \"ip\"\n",
+        fix: "add the set to router.proxy.service.annotations; `spaces-expose values --values FILE --write` adds it (an AWS target type or NLB type you chose stays)",
+        ..rule(
+            Code::SE602,
+            "values-missing-l4-annotations",
+            Level::Error,
+            Needs::Cloud,
+            FixKind::Edits,
+        )
+    },
+    Rule {
+        summary: "a Spaces values file puts another cloud's load-balancer annotation on the router Service",
+        rationale: "The twin of SE103: an annotation of another cloud (or of the other scheme) in \
+            `router.proxy.service.annotations` does nothing on this cloud at best, and misleads \
+            the reader about how the router is exposed.",
+        bad: "router:\n  proxy:\n    service:\n      annotations:\n        cloud.google.com/l4-rbs: \"enabled\"\n",
+        good: "router:\n  proxy:\n    service:\n      annotations:\n        service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n",
+        fix: "remove the key; `spaces-expose values --values FILE --write` removes it",
+        ..rule(
+            Code::SE603,
+            "values-foreign-cloud-annotation",
+            Level::Warn,
+            Needs::Cloud,
+            FixKind::Edits,
+        )
+    },
+    Rule {
+        summary: "--mode load-balancer, and the values keep the router Service a ClusterIP",
+        rationale: "The twin of SE109: in load-balancer mode the router's own Service is the load \
+            balancer, and since Spaces 1.16 `router.proxy.service.type` says so without a \
+            post-renderer.",
+        bad: "router:\n  proxy:\n    service:\n      type: ClusterIP\n",
+        good: "router:\n  proxy:\n    service:\n      type: LoadBalancer\n",
+        fix: "set router.proxy.service.type to LoadBalancer; `spaces-expose values --values FILE --write` sets it",
+        ..rule(
+            Code::SE604,
+            "values-service-not-load-balancer",
+            Level::Warn,
+            Needs::Nothing,
+            FixKind::Edits,
+        )
+    },
+    Rule {
+        summary: "a Spaces values file gives the Ingress a class that can only do Layer 7",
+        rationale: "The twin of SE202: `ingress.ingressClassName` `alb`, `gce`, `gce-internal` or \
+            `azure/application-gateway` (or no class at all on GKE) is an HTTP load balancer that \
+            ends TLS and times out the router's watch connections; no annotation makes it pass TLS \
+            through.",
+        bad: "ingress:\n  provision: true\n  ingressClassName: alb\n",
+        good: "ingress:\n  provision: true\n  ingressClassName: nginx\n",
+        fix: "use a passthrough controller's class, or load-balancer or Gateway mode; with --controller, `spaces-expose values --values FILE --write` sets that controller's class",
+        ..rule(
+            Code::SE605,
+            "values-ingress-class-l7-only",
+            Level::Error,
+            Needs::Nothing,
+            FixKind::EditsIf("a --controller names the class to use"),
+        )
+    },
+    Rule {
+        summary: "a Spaces values file provisions the Ingress without the controller's TLS passthrough annotations",
+        rationale: "The twin of SE201: since 1.16 the chart no longer adds nginx annotations, so \
+            `ingress.annotations` must carry the controller's passthrough switch \
+            (`nginx.ingress.kubernetes.io/ssl-passthrough` for ingress-nginx and Traefik's NGINX \
+            provider, `haproxy.org/ssl-passthrough`, `ingress.cilium.io/tls-passthrough`), or the \
+            controller ends TLS before spaces-router.",
+        bad: "ingress:\n  provision: true\n  ingressClassName: nginx\n",
+        good: "ingress:\n  provision: true\n  ingressClassName: nginx\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-passthrough: \"true\"\n",
+        fix: "add the annotations; `spaces-expose values --values FILE --write` adds those of --controller (or of the controller the class names)",
+        ..rule(
+            Code::SE606,
+            "values-ingress-without-passthrough",
+            Level::Error,
+            Needs::Nothing,
+            FixKind::EditsIf("the controller is known"),
+        )
+    },
+    Rule {
+        summary: "a Spaces values file gives the Ingress a Layer-7-only annotation",
+        rationale: "The twin of SE203: under TLS passthrough the controller never reads the HTTP \
+            request, so timeouts, rewrites, snippets and the cloud L7 keys in `ingress.annotations` \
+            are void and mislead whoever reads the values.",
+        bad: "ingress:\n  annotations:\n    nginx.ingress.kubernetes.io/proxy-read-timeout: \"3600\"\n",
+        good: "ingress:\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-passthrough: \"true\"\n",
+        fix: "remove the key; `spaces-expose values --values FILE --write` removes it",
+        ..rule(
+            Code::SE607,
+            "values-ingress-l7-annotation",
+            Level::Warn,
+            Needs::Nothing,
+            FixKind::Edits,
+        )
+    },
+    Rule {
+        summary: "the controller labels of a Spaces values file, merged with the chart's defaults, do not select the chosen controller",
+        rationale: "The twin of SE401: the router NetworkPolicy admits the pods that \
+            `ingress.podLabels` and `namespaceLabels` (or the `gatewayAPI` ones) select. Helm \
+            merges a values map with the chart's default map, so a key of the default \
+            (ingress-nginx's `app.kubernetes.io/component: controller`) stays unless the file sets \
+            it to null, and then no Traefik or HAProxy pod matches.",
+        bad: "ingress:\n  podLabels:\n    app.kubernetes.io/name: traefik\n  namespaceLabels:\n    kubernetes.io/metadata.name: traefik\n",
+        good: "ingress:\n  podLabels:\n    app.kubernetes.io/name: traefik\n    app.kubernetes.io/component: null\n  namespaceLabels:\n    kubernetes.io/metadata.name: traefik\n",
+        fix: "set the controller's labels and null the defaults it lacks; `spaces-expose values --values FILE --write` does both",
+        ..rule(
+            Code::SE608,
+            "values-controller-labels-mismatch",
+            Level::Error,
+            Needs::Controller,
+            FixKind::Edits,
+        )
+    },
+    Rule {
+        summary: "a Spaces values file names a GatewayClass that cannot pass TLS through",
+        rationale: "The twin of SE303: `gke-l7-*` classes (other than GKE's passthrough-capable \
+            ones behind a TLSRoute) and `azure-alb-external` are HTTP load balancers that end TLS \
+            before spaces-router.",
+        bad: "gatewayAPI:\n  gateway:\n    provision: true\n    className: gke-l7-global-external-managed\n",
+        good: "gatewayAPI:\n  gateway:\n    provision: true\n    className: envoy-gateway\n",
+        fix: "name a GatewayClass of a controller that passes TLS through (values cannot choose it for you)",
+        ..rule(
+            Code::SE609,
+            "values-gateway-class-l7-only",
+            Level::Error,
+            Needs::Nothing,
+            FixKind::Warns,
+        )
+    },
+    Rule {
+        summary: "a Spaces values file has a key the chart does not read under an exposure section",
+        rationale: "Helm ignores values keys no template reads, without a word: a typo such as \
+            `ingress.ingressClass` or `router.proxy.service.anotations` leaves the chart's default \
+            in place, and the router is exposed some other way than the file says. The finding \
+            names the nearest key the chart knows under `router.proxy.service`, `ingress`, \
+            `gatewayAPI` and `externalTLS`.",
+        bad: "ingress:\n  ingressClass: nginx\n",
+        good: "ingress:\n  ingressClassName: nginx\n",
+        fix: "rename the key to the one the chart reads (the message names the nearest)",
+        ..rule(
+            Code::SE610,
+            "values-unknown-key",
+            Level::Warn,
+            Needs::Nothing,
+            FixKind::Warns,
+        )
+    },
+    Rule {
+        summary: "an annotation or label value in a Spaces values file is not a string in YAML",
+        rationale: "The twin of SE501: the chart copies these maps into metadata with `toYaml`, so \
+            a plain `true`, `8443` or `on` stays a boolean or number, and the API server rejects \
+            the object and the whole release fails.",
+        bad: "ingress:\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-passthrough: true\n",
+        good: "ingress:\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-passthrough: \"true\"\n",
+        fix: "quote the value; `spaces-expose values --values FILE --write` quotes it",
+        ..rule(
+            Code::SE611,
+            "values-non-string-annotation-value",
+            Level::Error,
+            Needs::Nothing,
+            FixKind::Edits,
+        )
+    },
+    Rule {
+        summary: "--mode ingress or gateway, and the values do not provision that path",
+        rationale: "The twin of SE205 and SE306: Spaces 1.16 provisions neither an Ingress nor a \
+            Gateway by default, so without `ingress.provision` (or `gatewayAPI.gateway.provision` \
+            and `gatewayAPI.spacesRouterRoute.provision`) the chart renders nothing for that mode.",
+        bad: "ingress:\n  ingressClassName: nginx\n",
+        good: "ingress:\n  provision: true\n  ingressClassName: nginx\n",
+        fix: "set the provision keys to true; `spaces-expose values --values FILE --write` sets them",
+        ..rule(
+            Code::SE612,
+            "values-path-not-provisioned",
+            Level::Warn,
+            Needs::Nothing,
+            FixKind::Edits,
+        )
+    },
+    Rule {
+        summary: "a Spaces values file gives the Ingress a class the chosen controller's TLS passthrough does not watch by default",
+        rationale: "Traefik honours `nginx.ingress.kubernetes.io/ssl-passthrough` only in its \
+            kubernetesIngressNGINX provider, which watches class `nginx`; under class `traefik` its \
+            standard provider serves the Ingress and terminates TLS. Controllers can be configured \
+            to watch other classes, so this is a warning.",
+        bad: "ingress:\n  provision: true\n  ingressClassName: traefik\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-passthrough: \"true\"\n",
+        good: "ingress:\n  provision: true\n  ingressClassName: nginx\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-passthrough: \"true\"\n",
+        fix: "use the class the controller's passthrough watches (`spaces-expose values --controller NAME` prints it), unless you configured the controller otherwise",
+        ..rule(
+            Code::SE613,
+            "values-ingress-class-not-watched",
+            Level::Warn,
+            Needs::Controller,
+            FixKind::Warns,
+        )
+    },
+    Rule {
+        summary: "a boolean switch of the Spaces chart is a quoted string",
+        rationale: "The chart tests `ingress.provision` and the `gatewayAPI` provision keys with \
+            `if`, and a Go template reads every non-empty string as true: `provision: \"false\"` \
+            provisions the Ingress or Gateway, an extra path to the router the reader thinks is off.",
+        bad: "ingress:\n  provision: \"false\"\n",
+        good: "ingress:\n  provision: false\n",
+        fix: "write the boolean unquoted; `spaces-expose values --values FILE --write` does",
+        ..rule(
+            Code::SE614,
+            "values-quoted-boolean",
+            Level::Error,
+            Needs::Nothing,
+            FixKind::Edits,
+        )
+    },
 ];
 
 /// The rule with this code (`SE101`, case-insensitively) or name
@@ -809,7 +1069,8 @@ pub fn explain(rule: &Rule) -> String {
     if let Some(option) = rule.needs.option() {
         let _ = writeln!(out, "needs: {option} (skipped without it)");
     }
-    let _ = writeln!(out, "render: {}", rule.fix_kind.describe());
+    let (who, what) = remedy(rule);
+    let _ = writeln!(out, "{who}: {what}");
     let _ = writeln!(out, "\n{}.\n", capitalize(rule.summary));
     out.push_str(&wrap(rule.rationale, 88));
     out.push_str("\nBad:\n");
@@ -818,6 +1079,20 @@ pub fn explain(rule: &Rule) -> String {
     out.push_str(&indent(rule.good, "    "));
     let _ = writeln!(out, "\nFix: {}.", rule.fix);
     out
+}
+
+/// Who acts on a rule's findings and what it does: render, or for the values family
+/// `values --values` (render never reads values files).
+fn remedy(rule: &Rule) -> (&'static str, String) {
+    let text = rule.fix_kind.describe();
+    match rule.code.family() {
+        Family::Values => (
+            "values --values",
+            text.replacen("render ", "", 1)
+                .replacen("refuses the input", "refuses", 1),
+        ),
+        _ => ("render", text),
+    }
 }
 
 fn capitalize(s: &str) -> String {
@@ -882,7 +1157,12 @@ pub fn markdown() -> String {
         let _ = write!(out, "\nBad:\n\n```yaml\n{}```\n", r.bad);
         let _ = write!(out, "\nGood:\n\n```yaml\n{}```\n", r.good);
         let _ = writeln!(out, "\nFix: {}.", r.fix);
-        let _ = writeln!(out, "\nRender: {}.", r.fix_kind.describe());
+        let (who, what) = remedy(r);
+        let who = match r.code.family() {
+            Family::Values => format!("`{who}`"),
+            _ => capitalize(who),
+        };
+        let _ = writeln!(out, "\n{who}: {what}.");
     }
     out
 }
@@ -929,6 +1209,7 @@ mod tests {
                 "2" => Family::Ingress,
                 "3" => Family::Gateway,
                 "4" => Family::NetworkPolicy,
+                "6" => Family::Values,
                 _ => Family::Yaml,
             };
             assert_eq!(r.code.family(), family, "{}", r.code);

@@ -88,5 +88,25 @@ pub fn run_stdin(cmd: &mut Command, stdin: &str) -> Run {
     run(cmd.write_stdin(stdin.to_string()))
 }
 
+/// Helm 3 from `scripts/fetch-helm.sh`, or `None` (the test skips, saying so) when it
+/// is missing outside CI; under `CI=true` a missing binary fails the test.
+#[allow(clippy::print_stderr)]
+pub fn helm3() -> Option<PathBuf> {
+    let path = root().join("target/tools/helm3/helm");
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{} is missing: CI must run scripts/fetch-helm.sh before the tests",
+        path.display()
+    );
+    eprintln!(
+        "skipped: {} is missing (run scripts/fetch-helm.sh)",
+        path.display()
+    );
+    None
+}
+
 /// Helpers of the GitOps integration tests (export, Argo CD, helmfile, Terraform).
 pub mod gitops;

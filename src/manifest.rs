@@ -218,7 +218,7 @@ impl<'a> Stream<'a> {
 
     /// Where a node of an object is, for messages.
     pub fn at(&self, obj: &Obj, node: NodeId) -> Location {
-        self.location(obj.doc, Some(obj.object), node)
+        self.location(obj.doc, obj.tree, Some(obj.object), node)
     }
 
     /// Where a byte offset of a document is, for messages.
@@ -234,12 +234,14 @@ impl<'a> Stream<'a> {
         }
     }
 
-    /// Where a node is, for messages.
-    pub fn location(&self, doc: &Document, object: Option<&Object>, node: NodeId) -> Location {
-        let tree = doc
-            .tree
-            .as_ref()
-            .expect("nodes exist only in parsed documents");
+    /// Where a node of `doc`'s tree is, for messages.
+    pub fn location(
+        &self,
+        doc: &Document,
+        tree: &Tree,
+        object: Option<&Object>,
+        node: NodeId,
+    ) -> Location {
         let n = tree.node(node);
         Location {
             file: self.file.clone(),

@@ -19,7 +19,7 @@ use crate::config::{Config, Level, Levels};
 use crate::error::{Error, Location};
 use crate::manifest::{self, Document, Obj, Stream, Trees};
 use crate::stream;
-use crate::yaml::NodeId;
+use crate::yaml::{NodeId, Tree};
 
 pub use finding::{Edit, Finding, Fix, Note, Remedy};
 pub use registry::{Code, Family, FixKind, RULES, Rule};
@@ -132,8 +132,15 @@ impl Ctx<'_, '_> {
     }
 
     /// Records a finding at a node of a document that holds no object.
-    pub fn report_node(&mut self, code: Code, doc: &Document, node: NodeId, message: String) {
-        let location = self.stream.location(doc, None, node);
+    pub fn report_node(
+        &mut self,
+        code: Code,
+        doc: &Document,
+        tree: &Tree,
+        node: NodeId,
+        message: String,
+    ) {
+        let location = self.stream.location(doc, tree, None, node);
         self.push(code, location, None, message, Remedy::Warn);
     }
 

@@ -36,7 +36,7 @@ pub(super) fn run(ctx: &mut Ctx) {
                     let obj = Obj { doc, tree, object };
                     ctx.report(Code::SE502, &obj, dup.again, message, Remedy::Warn);
                 }
-                None => ctx.report_node(Code::SE502, doc, dup.again, message),
+                None => ctx.report_node(Code::SE502, doc, tree, dup.again, message),
             }
         }
     }

@@ -35,7 +35,23 @@ pub fn guide(config: &Config, cloud: Cloud) -> String {
             "(`<host>` stands for externalTLS.host; pass --values with your Spaces values to fill it in.)\n",
         );
     }
+    // In `auto` mode the chosen controllers say which paths are in use: an Ingress
+    // controller's, a Gateway API controller's; without controllers, every path.
     let modes: Vec<Mode> = match config.mode {
+        Mode::Auto if !config.controllers.is_empty() => {
+            let mut modes = Vec::new();
+            if config.controllers.iter().any(|c| !c.gateway_only()) {
+                modes.push(Mode::Ingress);
+            }
+            if config
+                .controllers
+                .iter()
+                .any(|c| c.gateway_only() || c.is_cilium())
+            {
+                modes.push(Mode::Gateway);
+            }
+            modes
+        }
         Mode::Auto => vec![Mode::LoadBalancer, Mode::Ingress, Mode::Gateway],
         m => vec![m],
     };
@@ -177,7 +193,7 @@ fn prerequisites(config: &Config, cloud: Cloud, mode: Mode) -> Vec<String> {
                 steps.push(own_service("ingress-nginx-controller"));
             }
             "traefik" if mode == Mode::Ingress => {
-                steps.push("Traefik 3.6.2 or later with its NGINX provider enabled (chart value\n   `providers.kubernetesIngressNGINX.enabled: true`): that provider reads the nginx passthrough annotation\n   and watches Ingress class `nginx`.".to_string());
+                steps.push("Traefik 3.6.2 or later with its NGINX provider enabled (chart value\n   `providers.kubernetesIngressNginx.enabled: true`): that provider reads the nginx passthrough annotation\n   and watches Ingress class `nginx`.".to_string());
                 steps.push(own_service("traefik"));
             }
             "haproxy" if mode == Mode::Ingress => {

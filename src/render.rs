@@ -28,8 +28,6 @@ pub struct Report {
     pub changes: Vec<Change>,
     /// The findings render cannot fix: check reports exactly these too.
     pub warnings: Vec<Finding>,
-    /// The findings whose fixes render applied.
-    pub fixed: Vec<Finding>,
     /// Extra detail for `-v`.
     pub notes: Vec<String>,
 }
@@ -69,8 +67,7 @@ fn plan(stream: &Stream, config: &Config) -> Result<(Vec<Part>, Report)> {
     for finding in &analysis.findings {
         match &finding.remedy {
             Remedy::Fix(fix) => fixes.entry(fix.document).or_default().push((fix, finding)),
-            Remedy::Warn => report.warnings.push(finding.clone()),
-            Remedy::Shared | Remedy::Refuse(_) => {}
+            Remedy::Warn | Remedy::Shared | Remedy::Refuse(_) => {}
         }
     }
     let mut parts = Vec::new();
@@ -79,7 +76,7 @@ fn plan(stream: &Stream, config: &Config) -> Result<(Vec<Part>, Report)> {
         let doc = &stream.docs[index];
         let labelled: Vec<(&Fix, Option<String>)> = fixes
             .iter()
-            .map(|&(fix, finding)| (fix, finding.location().object))
+            .map(|&(fix, finding)| (fix, finding.object_label()))
             .collect();
         let applied = rules::finding::apply_fixes(stream, doc, &labelled).map_err(|refusal| {
             Error::input(
@@ -113,10 +110,10 @@ fn plan(stream: &Stream, config: &Config) -> Result<(Vec<Part>, Report)> {
             notes: notes.iter().map(Note::to_string).collect(),
         })
         .collect();
-    report.fixed = analysis
+    report.warnings = analysis
         .findings
         .into_iter()
-        .filter(Finding::is_fixed_by_render)
+        .filter(Finding::is_render_warning)
         .collect();
     Ok((parts, report))
 }
@@ -124,7 +121,7 @@ fn plan(stream: &Stream, config: &Config) -> Result<(Vec<Part>, Report)> {
 /// Merges a fix's notes into the summary of its object: counts of the same thing add
 /// up, and the summary reads conversions first, then additions, changes, removals.
 fn note_change(changes: &mut Vec<(String, Vec<Note>)>, finding: &Finding, notes: &[Note]) {
-    let object = finding.location().object.unwrap_or_default();
+    let object = finding.object_label().unwrap_or_default();
     let at = match changes.iter().position(|(o, _)| *o == object) {
         Some(at) => at,
         None => {

@@ -364,7 +364,11 @@ impl Plan {
     }
 
     fn labels(&mut self, section: &str, controller: &Controller, config: &Config) {
-        let (pods, namespaces) = controller.labels(&config.gateway, &config.namespace);
+        let gateway_namespace = config
+            .gateway_namespace
+            .as_deref()
+            .unwrap_or(&config.namespace);
+        let (pods, namespaces) = controller.labels(&config.gateway, gateway_namespace);
         for (labels, pairs) in [("podLabels", pods), ("namespaceLabels", namespaces)] {
             for (k, v) in &pairs {
                 self.want(
@@ -484,6 +488,13 @@ impl Plan {
             Val::Str(config.gateway.clone()),
             "the Gateway the route attaches to (--gateway)",
         );
+        if let Some(namespace) = &config.gateway_namespace {
+            self.want(
+                &["gatewayAPI", "gateway", "namespace"],
+                Val::Str(namespace.clone()),
+                "the Gateway lives in that namespace (--gateway NAMESPACE/NAME): a shared Gateway",
+            );
+        }
         if let Some(controller) = self.gateway_controller.clone() {
             self.labels("gatewayAPI", &controller, config);
             if config.cloud.is_some_and(|c| c != Cloud::None) {
@@ -911,6 +922,9 @@ fn retype(text: &str, plan: &Plan) -> String {
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    // Through a symbolic link, the file it names is the one to replace.
+    let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let path = resolved.as_path();
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -53,6 +53,12 @@ const PEERS: &[PeerKind] = &[
         yaml: "{podSelector: {matchLabels: {app: agent}}}",
         controller: false,
     },
+    // A preset's name label (Contour's `app: envoy`) in a namespace of its own: no
+    // controller's.
+    PeerKind {
+        yaml: "{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}, podSelector: {matchLabels: {app: envoy}}}",
+        controller: false,
+    },
     PeerKind {
         yaml: "{ipBlock: {cidr: 10.0.0.0/8}}",
         controller: false,
@@ -119,6 +125,11 @@ fn sources() -> Vec<Source> {
         Pod {
             namespace: "upbound-system",
             labels: &[("app", "agent")],
+            controller: None,
+        },
+        Pod {
+            namespace: "monitoring",
+            labels: &[("app", "envoy")],
             controller: None,
         },
         Pod {

@@ -37,7 +37,7 @@ pub struct Finding {
     /// 1-based column (characters).
     pub column: usize,
     /// What to do (the rule's fix text).
-    pub fix: String,
+    pub fix: &'static str,
     /// What render does about it.
     #[serde(skip)]
     pub remedy: Remedy,
@@ -65,7 +65,7 @@ impl Finding {
             object: object.map(|o| o.name.to_string()),
             line: location.line,
             column: location.column,
-            fix: rule.fix.to_string(),
+            fix: rule.fix,
             remedy,
         }
     }
@@ -76,16 +76,21 @@ impl Finding {
             file: self.file.clone(),
             document: self.document,
             template: self.template.clone(),
-            object: self.kind.as_ref().map(|kind| {
-                format!(
-                    "{kind} {}/{}",
-                    self.namespace.as_deref().unwrap_or_default(),
-                    self.object.as_deref().unwrap_or_default()
-                )
-            }),
+            object: self.object_label(),
             line: self.line,
             column: self.column,
         }
+    }
+
+    /// `Kind namespace/name` of the object, when the finding is about one.
+    pub fn object_label(&self) -> Option<String> {
+        self.kind.as_ref().map(|kind| {
+            format!(
+                "{kind} {}/{}",
+                self.namespace.as_deref().unwrap_or_default(),
+                self.object.as_deref().unwrap_or_default()
+            )
+        })
     }
 
     /// Whether render removes the cause (its output never has this finding).

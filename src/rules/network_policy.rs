@@ -63,13 +63,24 @@ pub(super) fn run(ctx: &mut Ctx) {
         } else {
             Vec::new()
         };
-        for policy in &policies {
+        let mut admitted: Vec<(usize, Admitted)> = Vec::new();
+        for (i, policy) in policies.iter().enumerate() {
             if !router::restricts_ingress(policy.obj.tree, policy.obj.node) {
                 continue;
             }
-            let ports = controller_peers(ctx, &policy.obj);
-            if cilium {
-                cilium_policy(ctx, &policy.obj, &ports, &mut covered);
+            admitted.push((i, controller_peers(ctx, &policy.obj)));
+        }
+        if cilium {
+            // One added policy per namespace, on the ports of every router policy there.
+            for &(i, _) in &admitted {
+                let namespace = &policies[i].obj.namespace;
+                let mut union = Admitted::Nowhere;
+                for (j, ports) in &admitted {
+                    if policies[*j].obj.namespace == *namespace {
+                        union.merge(ports);
+                    }
+                }
+                cilium_policy(ctx, &policies[i].obj, &union, &mut covered);
             }
         }
     }
@@ -246,6 +257,26 @@ enum Admitted {
 }
 
 impl Admitted {
+    /// Adds what another policy admits.
+    fn merge(&mut self, other: &Admitted) {
+        match other {
+            Admitted::Nowhere => {}
+            Admitted::On(None) => *self = Admitted::On(None),
+            Admitted::On(Some(ports)) => {
+                if *self == Admitted::Nowhere {
+                    *self = Admitted::On(Some(Vec::new()));
+                }
+                if let Admitted::On(Some(mine)) = self {
+                    for port in ports {
+                        if !mine.contains(port) {
+                            mine.push(port.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     fn add(&mut self, rule: Ports) {
         let all = rule.is_empty();
         match self {
@@ -307,6 +338,18 @@ fn known_controllers(ctx: &Ctx) -> Vec<Known> {
                 .collect(),
         })
         .collect();
+    // Cilium's Envoy runs as the `cilium-envoy` DaemonSet in kube-system, its pods labelled
+    // `k8s-app: cilium-envoy` (cilium install/kubernetes/cilium/templates/cilium-envoy/
+    // daemonset.yaml). No NetworkPolicy peer can admit its traffic, but a peer naming those
+    // pods is a controller's.
+    known.push(Known {
+        pods: vec![("k8s-app".to_string(), Some("cilium-envoy".to_string()))],
+        by_identity: true,
+        namespace: vec![(
+            "kubernetes.io/metadata.name".to_string(),
+            "kube-system".to_string(),
+        )],
+    });
     let labelled = config
         .controllers
         .iter()
@@ -364,8 +407,13 @@ fn is_controller_peer(tree: &Tree, peer: NodeId, known: &[Known]) -> bool {
     known.iter().any(|c| match &pods {
         Some(Some(pods)) if c.by_identity && !c.pods.is_empty() => {
             let (k, v) = &c.pods[0];
+            // A peer that names another namespace than the controller's is not its
+            // (`app: envoy` in a monitoring namespace is no Contour).
+            let other_namespace = matches!(&namespace, Some(Some(ns))
+                if c.namespace.iter().any(|(k, v)| conflicts(ns, k, Some(v))));
             holds(pods, k, v.as_deref())
                 && !c.pods.iter().any(|(k, v)| conflicts(pods, k, v.as_deref()))
+                && !other_namespace
         }
         Some(Some(pods)) if !c.pods.is_empty() => {
             c.pods.iter().all(|(k, v)| holds(pods, k, v.as_deref()))
@@ -516,22 +564,39 @@ fn rule_ports(tree: &Tree, rule: NodeId) -> Ports {
 /// With `--admit-cidr`, render adds a rule admitting those CIDRs to the router's ports.
 fn load_balancer(ctx: &mut Ctx, policies: &[Policy], targets: &[Obj]) {
     let cidrs = &ctx.config.admit_cidrs;
-    if ctx.config.mode != Mode::LoadBalancer && cidrs.is_empty() {
+    // In `auto` mode a LoadBalancer target is the path when no Ingress or Gateway in the
+    // stream leads to the router.
+    let only_path = ctx.config.mode == Mode::Auto
+        && targets
+            .iter()
+            .any(|t| t.tree.str_at(t.node, &["spec", "type"]) == Some("LoadBalancer"))
+        && router::router_ingresses(ctx.stream, ctx.config).is_empty()
+        && router::spaces_gateways(ctx.stream, ctx.config).is_empty();
+    if ctx.config.mode != Mode::LoadBalancer && !only_path && cidrs.is_empty() {
         return;
     }
+    // Outside traffic is admitted by a rule without `from` (or with an empty list), or
+    // with an ipBlock, on a router port.
     let admits_outside = |p: &Policy| {
         let tree = p.obj.tree;
-        rules(tree, p.obj.node)
-            .into_iter()
-            .any(|rule| match tree.get(rule, "from") {
-                // A rule without `from` (or with an empty list) admits every source.
+        let router = router_ports(p, targets);
+        rules(tree, p.obj.node).into_iter().any(|rule| {
+            let sources = match tree.get(rule, "from") {
                 None => true,
                 Some(from) if tree.is_null(from) || tree.items(from).is_empty() => true,
                 Some(from) => tree
                     .items(from)
                     .iter()
                     .any(|&peer| tree.get(peer, "ipBlock").is_some()),
-            })
+            };
+            let ports = tree.get(rule, "ports").map_or(&[][..], |p| tree.items(p));
+            let on_router = ports.is_empty()
+                || ports.iter().any(|&p| match tree.str_at(p, &["port"]) {
+                    None => true,
+                    Some(port) => router.iter().any(|(r, _)| r == port),
+                });
+            sources && on_router
+        })
     };
     let restricting = |p: &&Policy| router::restricts_ingress(p.obj.tree, p.obj.node);
     // Policies add up: a target is reachable when any policy selecting it admits

@@ -54,8 +54,14 @@ fn object_at<'d, 'a>(doc: &'d Document<'a>, tree: &Tree, node: NodeId) -> Option
 /// SE501: annotation and label values must be strings.
 fn non_strings(ctx: &mut Ctx, obj: &Obj) {
     let (tree, object) = (obj.tree, obj.object);
+    // Every object is read here: look `spec` up once, not once per path under it.
+    let spec = tree.get(object.node, "spec");
     for path in STRING_MAPS {
-        let Some(holder) = tree.path(object.node, path) else {
+        let holder = match path.split_first() {
+            Some((&"spec", rest)) => spec.and_then(|s| tree.path(s, rest)),
+            _ => tree.path(object.node, path),
+        };
+        let Some(holder) = holder else {
             continue;
         };
         for field in ["annotations", "labels"] {

@@ -339,7 +339,7 @@ struct ValuesService {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 struct ValuesIngress {
-    provision: Option<bool>,
+    provision: Option<Truthy>,
     host: Option<String>,
     // A null label removes a chart default (Helm's merge); it names no label.
     pod_labels: Option<BTreeMap<String, Option<String>>>,
@@ -362,7 +362,7 @@ struct ValuesGatewayApi {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct ValuesGateway {
-    provision: Option<bool>,
+    provision: Option<Truthy>,
     name: Option<String>,
     /// Spaces 1.16: the Gateway may live in another namespace (a shared Gateway).
     namespace: Option<String>,
@@ -371,7 +371,7 @@ struct ValuesGateway {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct ValuesRoute {
-    provision: Option<bool>,
+    provision: Option<Truthy>,
 }
 
 fn read_file(path: &Path) -> Result<String> {
@@ -468,9 +468,19 @@ pub fn load_values(paths: &[PathBuf]) -> Result<ValuesHints> {
         let values: Values = serde_saphyr::from_str_with_options(&text, options)
             .map_err(|e| yaml_error(path, &e))?;
         take(&mut service_type, values.router.proxy.service.kind);
-        take(&mut ingress, values.ingress.provision);
-        take(&mut gateway, values.gateway_api.gateway.provision);
-        take(&mut route, values.gateway_api.spaces_router_route.provision);
+        take(&mut ingress, values.ingress.provision.map(|p| p.is_true()));
+        take(
+            &mut gateway,
+            values.gateway_api.gateway.provision.map(|p| p.is_true()),
+        );
+        take(
+            &mut route,
+            values
+                .gateway_api
+                .spaces_router_route
+                .provision
+                .map(|p| p.is_true()),
+        );
         take(&mut hints.gateway, values.gateway_api.gateway.name);
         take(
             &mut hints.gateway_namespace,
@@ -483,10 +493,10 @@ pub fn load_values(paths: &[PathBuf]) -> Result<ValuesHints> {
                 values.ingress.host.or(values.gateway_api.host),
             );
         }
-        take(&mut ingress_pods, values.ingress.pod_labels);
-        take(&mut ingress_ns, values.ingress.namespace_labels);
-        take(&mut gw_pods, values.gateway_api.pod_labels);
-        take(&mut gw_ns, values.gateway_api.namespace_labels);
+        merge(&mut ingress_pods, values.ingress.pod_labels);
+        merge(&mut ingress_ns, values.ingress.namespace_labels);
+        merge(&mut gw_pods, values.gateway_api.pod_labels);
+        merge(&mut gw_ns, values.gateway_api.namespace_labels);
     }
     let mut modes = Vec::new();
     if service_type.as_deref() == Some("LoadBalancer") {
@@ -519,6 +529,36 @@ pub fn load_values(paths: &[PathBuf]) -> Result<ValuesHints> {
     hints.pod_labels = set(pods);
     hints.namespace_labels = set(ns);
     Ok(hints)
+}
+
+/// A values scalar as a chart's `{{ if }}` reads it: `false`, `0`, `""` and null are
+/// false, anything else (the string `"false"` too) is true.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Truthy {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+impl Truthy {
+    fn is_true(&self) -> bool {
+        match self {
+            Truthy::Bool(b) => *b,
+            Truthy::Int(n) => *n != 0,
+            Truthy::Float(f) => *f != 0.0,
+            Truthy::Str(s) => !s.is_empty(),
+        }
+    }
+}
+
+/// Label maps merge across values files, key by key, as Helm merges maps (a null value
+/// removes a key).
+fn merge<V>(slot: &mut Option<BTreeMap<String, V>>, value: Option<BTreeMap<String, V>>) {
+    if let Some(value) = value {
+        slot.get_or_insert_with(BTreeMap::new).extend(value);
+    }
 }
 
 /// Later values files win, key by key.

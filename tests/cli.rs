@@ -636,3 +636,65 @@ fn values_files_are_read_as_helm_reads_them() {
         out.stdout
     );
 }
+
+/// A values `provision` is read as the chart's `{{ if }}` reads it (the string "false"
+/// is true, 0 is false), and label maps merge across values files as Helm merges them.
+#[test]
+fn values_booleans_are_truthy_and_label_maps_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let quoted = write("quoted.yaml", "ingress:\n  provision: \"false\"\n");
+    let zero = write("zero.yaml", "gatewayAPI:\n  gateway:\n    provision: 0\n");
+    // "false" provisions the Ingress: ingress mode, and --mode ingress warns on a stream
+    // without one (SE205).
+    let out = run(
+        cmd()
+            .args(["--cloud=aws", "--strict"])
+            .arg("--values")
+            .arg(&quoted),
+        CLUSTER_IP,
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("[SE205]"), "{}", out.stderr);
+    let out = run(
+        cmd().args(["--cloud=aws"]).arg("--values").arg(&zero),
+        CLUSTER_IP,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // Two files each naming part of the controller's labels: merged.
+    let pods = write("pods.yaml", "ingress:\n  podLabels: {a: b}\n");
+    let more = write(
+        "more.yaml",
+        "ingress:\n  podLabels: {c: d}\n  namespaceLabels: {ns: m}\n",
+    );
+    let policy = "apiVersion: v1
+kind: Service
+metadata: {name: spaces-router}
+spec: {selector: {app: spaces-router}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: spaces-router}
+spec:
+  podSelector: {matchLabels: {app: spaces-router}}
+  ingress:
+    - from:
+        - namespaceSelector: {matchLabels: {ns: old}}
+";
+    let values = format!("{},{}", pods.display(), more.display());
+    let out = run(
+        cmd()
+            .args(["--cloud=none", "--replace-peer=ns=old"])
+            .arg("--values")
+            .arg(values),
+        policy,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // The old peer becomes the custom controller's, with the labels of both files.
+    let peer = "        - namespaceSelector:\n            matchLabels:\n              ns: \"m\"\n          podSelector:\n            matchLabels:\n              a: \"b\"\n              c: \"d\"\n";
+    assert!(out.stdout.contains(peer), "{}", out.stdout);
+}

@@ -789,6 +789,15 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
                 _ => "a Layer-7, TLS-termination or PROXY-protocol key, which render strips"
                     .to_string(),
             };
+            if args.annotations.is_empty() {
+                return Err(in_file(
+                    &["annotations", key],
+                    None,
+                    Error::Usage(format!(
+                        "annotations: {key}: {why}; a Layer-4 path cannot carry it"
+                    )),
+                ));
+            }
             return Err(Error::Usage(format!(
                 "--annotation {key}={value}: {why}; a Layer-4 path cannot carry it"
             )));
@@ -824,6 +833,13 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
         Some(raw) => match raw.split_once('/') {
             Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => {
                 (name.to_string(), Some(ns.to_string()))
+            }
+            Some(_) if args.gateway.is_none() => {
+                return Err(in_file(
+                    &["gateway"],
+                    None,
+                    Error::Usage(format!("gateway: expects [NAMESPACE/]NAME, got {raw:?}")),
+                ));
             }
             Some(_) => {
                 return Err(Error::Usage(format!(

@@ -594,6 +594,14 @@ fn config_value_errors_name_file_line_and_column() {
             ":3:10: unknown rule \"SE999\"",
         ),
         ("cloud: aws\nclodu: x\n", ":2:1: unknown field `clodu`"),
+        (
+            "cloud: aws\nannotations:\n  service.beta.kubernetes.io/aws-load-balancer-ssl-cert: x\n",
+            ":3:58: annotations: service.beta.kubernetes.io/aws-load-balancer-ssl-cert: a Layer-7",
+        ),
+        (
+            "cloud: aws\ngateway: \"a/\"\n",
+            ":2:10: gateway: expects [NAMESPACE/]NAME",
+        ),
     ];
     for (i, (text, wanted)) in cases.into_iter().enumerate() {
         let path = dir.path().join(format!("config-{i}.yaml"));

@@ -4,7 +4,8 @@
 Usage: scripts/binary-format.py FILE OS-ARCH     (OS-ARCH: linux-amd64, linux-arm64,
                                                  darwin-amd64, darwin-arm64, windows-amd64)
 Prints what it found; exits 1 on a mismatch. Linux binaries must also be static (no
-PT_INTERP program header, so no dynamic loader is needed).
+PT_INTERP program header, so no dynamic loader is needed), arm64 macOS ones code-signed (the
+linker signs them ad hoc), and Windows ones may import only DLLs Windows ships.
 """
 
 import struct
@@ -15,6 +16,8 @@ MACHO_CPU = {"amd64": 0x01000007, "arm64": 0x0100000C}  # CPU_TYPE_X86_64, CPU_T
 PE_MACHINE = {"amd64": 0x8664}  # IMAGE_FILE_MACHINE_AMD64
 PT_INTERP = 3
 MH_EXECUTE = 2
+LC_MAIN = 0x80000028
+LC_CODE_SIGNATURE = 0x1D
 
 
 def elf(data, arch):
@@ -37,13 +40,23 @@ def elf(data, arch):
 
 
 def macho(data, arch):
-    magic, cputype, _, filetype = struct.unpack_from("<IiII", data, 0)
+    magic, cputype, _, filetype, ncmds = struct.unpack_from("<IiIII", data, 0)
     if magic != 0xFEEDFACF:
         return f"not a 64-bit Mach-O file (magic {magic:#x})"
     if cputype & 0xFFFFFFFF != MACHO_CPU[arch]:
         return f"Mach-O cpu type {cputype:#x}, expected {MACHO_CPU[arch]:#x} for {arch}"
     if filetype != MH_EXECUTE:
         return f"Mach-O file type {filetype} is not an executable"
+    commands, offset = set(), 32
+    for _ in range(ncmds):
+        cmd, size = struct.unpack_from("<II", data, offset)
+        commands.add(cmd)
+        offset += size
+    if LC_MAIN not in commands:
+        return "Mach-O file has no entry point (LC_MAIN)"
+    # macOS on Apple silicon kills unsigned code; the linker must have signed it (ad hoc).
+    if arch == "arm64" and LC_CODE_SIGNATURE not in commands:
+        return "arm64 Mach-O file is not code-signed (no LC_CODE_SIGNATURE): macOS would kill it"
     return None
 
 
@@ -63,7 +76,52 @@ def pe(data, arch):
     (magic,) = struct.unpack_from("<H", data, offset + 24)
     if magic != 0x20B:
         return f"optional header magic {magic:#x}: not PE32+"
+    missing = [dll for dll in pe_imports(data, offset) if not is_system_dll(dll)]
+    if missing:
+        return f"needs DLLs that Windows does not ship: {', '.join(missing)} (link them statically)"
     return None
+
+
+# DLLs every Windows 10 or later has (the Universal CRT and API sets included).
+SYSTEM_DLLS = {
+    "advapi32.dll", "bcrypt.dll", "bcryptprimitives.dll", "crypt32.dll", "kernel32.dll",
+    "msvcrt.dll", "ntdll.dll", "ole32.dll", "secur32.dll", "shell32.dll", "ucrtbase.dll",
+    "user32.dll", "userenv.dll", "ws2_32.dll",
+}
+
+
+def is_system_dll(name):
+    name = name.lower()
+    return name in SYSTEM_DLLS or name.startswith(("api-ms-win-", "ext-ms-win-"))
+
+
+def pe_imports(data, offset):
+    """Names of the DLLs in a PE32+ file's import directory."""
+    _, sections, _, _, _, optional_size, _ = struct.unpack_from("<HHIIIHH", data, offset + 4)
+    optional = offset + 24
+    import_rva, _ = struct.unpack_from("<II", data, optional + 112 + 8)  # data directory 1
+    table = []
+    for i in range(sections):
+        _, virtual_size, address, raw_size, raw = struct.unpack_from(
+            "<8sIIII", data, optional + optional_size + 40 * i
+        )
+        table.append((address, max(virtual_size, raw_size), raw))
+
+    def at(rva):
+        for address, size, raw in table:
+            if address <= rva < address + size:
+                return rva - address + raw
+        raise ValueError(f"RVA {rva:#x} is in no section")
+
+    names, entry = [], at(import_rva) if import_rva else None
+    while entry is not None:
+        name_rva = struct.unpack_from("<IIIII", data, entry)[3]
+        if name_rva == 0:
+            break
+        start = at(name_rva)
+        names.append(data[start : data.index(b"\0", start)].decode("ascii"))
+        entry += 20
+    return names
 
 
 def main():

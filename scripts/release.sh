@@ -8,8 +8,9 @@
 #   SHA256SUMS, BUILD-INFO.txt                  checksums; the tool versions that built them
 #
 # Usage: scripts/release.sh [--unsigned] [--keyring SECRING] [--platforms LIST] [--out DIR]
-#   SPACES_EXPOSE_SIGNING_KEY  the GnuPG key (user id or fingerprint) that signs; required
-#                              unless --unsigned
+#   SPACES_EXPOSE_SIGNING_KEY  the GnuPG key that signs (fingerprint or user id; with --keyring,
+#                              its user id or part of it, as Helm matches); required unless
+#                              --unsigned
 #   --keyring SECRING          a legacy secret keyring file holding that key; without it the key
 #                              is exported from $GNUPGHOME (default ~/.gnupg) with gpg
 #   SPACES_EXPOSE_SIGNING_PASSPHRASE_FILE  passphrase of the key, if it has one

@@ -672,3 +672,63 @@ fn helm4_archive_upgrade_is_uninstall_then_install() {
     install(&archives[1]).expect_ok("install of the second archive");
     assert_eq!(tag_helm_runs(&home, &helm, &marker), "new");
 }
+
+/// A git install (here from a `file://` URL; Helm 4.1 needs `--verify=false` for any git
+/// source): `helm plugin update` pulls and its hook installs the new binary; a failed install
+/// hook removes Helm's copy of the clone and leaves the repository alone.
+#[test]
+fn helm4_git_install_updates_and_cleans_up_after_a_failed_hook() {
+    let Some(helm) = Helm::V4.available() else {
+        return;
+    };
+    let home = HelmHome::new();
+    let work = home.dir.path();
+    let marker = work.join("ran");
+    let repo = source_plugin_copy(&work.join("repo"));
+    let git = |args: &[&str]| {
+        let mut cmd = Command::new("git");
+        cmd.args([
+            "-c",
+            "user.name=test",
+            "-c",
+            "user.email=test@example.invalid",
+        ])
+        .args(args)
+        .current_dir(&repo);
+        Outcome::of(&mut cmd).expect_ok("git");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "first"]);
+    let url = PathBuf::from(format!("file://{}", repo.display()));
+    let install = |binary: &Path| {
+        let env: [(&str, &Path); 1] = [("SPACES_EXPOSE_BINARY", binary)];
+        home.plugin(&helm, &["install", "--verify=false"], &[&url], &env)
+    };
+
+    install(&tagged_binary(work, "cloned", &marker)).expect_ok("git install");
+    assert_eq!(tag_helm_runs(&home, &helm, &marker), "cloned");
+    std::fs::write(repo.join("NEWS"), "a change upstream\n").expect("write");
+    git(&["add", "NEWS"]);
+    git(&["commit", "-q", "-m", "second"]);
+    let pulled: [(&str, &Path); 1] = [(
+        "SPACES_EXPOSE_BINARY",
+        &tagged_binary(work, "pulled", &marker),
+    )];
+    home.plugin(&helm, &["update", "spaces-expose"], &[], &pulled)
+        .expect_ok("helm plugin update");
+    assert!(home.installed_plugin().join("NEWS").is_file(), "not pulled");
+    assert_eq!(tag_helm_runs(&home, &helm, &marker), "pulled");
+
+    home.plugin(&helm, &["uninstall", "spaces-expose"], &[], &[])
+        .expect_ok("helm plugin uninstall");
+    let failed = install(&work.join("no-such-binary"));
+    assert!(!failed.ok, "installed without a binary");
+    assert!(
+        failed.stderr.contains("removed the half-installed plugin"),
+        "{}",
+        failed.stderr
+    );
+    assert!(!home.installed_plugin().exists(), "Helm's clone is left");
+    assert!(repo.join(".git").is_dir() && repo.join("plugin.yaml").is_file());
+}

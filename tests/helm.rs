@@ -141,42 +141,96 @@ impl HelmHome {
     }
 }
 
-/// Helm 4's home with the plugin installed from this checkout (once per test run).
+/// The source plugin's files (plugin.yaml and its hook) copied into `<dir>/spaces-expose`, so
+/// a test install writes its `bin/` there and never into the checkout: a plugin a developer
+/// installed from the checkout must not end up running the tests' debug build.
+fn source_plugin_copy(dir: &Path) -> PathBuf {
+    let plugin = dir.join("spaces-expose");
+    std::fs::create_dir_all(plugin.join("scripts")).expect("create plugin copy");
+    for file in ["plugin.yaml", "scripts/install-plugin-binary.sh"] {
+        std::fs::copy(root().join(file), plugin.join(file)).expect("copy plugin file");
+    }
+    plugin
+}
+
+/// Helm 4's home with the source plugin installed (once per test run), its hook given the
+/// test binary through `SPACES_EXPOSE_BINARY`.
 fn helm4_home(helm: &Path) -> &'static HelmHome {
     static HOME: OnceLock<HelmHome> = OnceLock::new();
     HOME.get_or_init(|| {
         let home = HelmHome::new();
-        let out = home
-            .command(helm)
-            .args(["plugin", "install"])
-            .arg(root())
-            .env("SPACES_EXPOSE_BINARY", binary())
-            .output()
-            .expect("helm 4 runs");
-        assert!(
-            out.status.success(),
-            "helm plugin install failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let plugin = source_plugin_copy(home.dir.path());
+        home.plugin(
+            helm,
+            &["install"],
+            &[&plugin],
+            &[("SPACES_EXPOSE_BINARY", &binary())],
+        )
+        .expect_ok("helm plugin install");
         let list = home
-            .command(helm)
-            .args(["plugin", "list"])
-            .output()
-            .expect("helm 4 runs");
-        let listed = String::from_utf8_lossy(&list.stdout);
+            .plugin(helm, &["list"], &[], &[])
+            .expect_ok("helm plugin list");
         assert!(
-            listed.contains("spaces-expose") && listed.contains("postrenderer/v1"),
-            "{listed}"
+            list.contains("spaces-expose") && list.contains("postrenderer/v1"),
+            "{list}"
         );
         home
     })
+}
+
+impl HelmHome {
+    /// `helm plugin <verb> <args>` with extra environment.
+    fn plugin(&self, helm: &Path, verb: &[&str], args: &[&Path], env: &[(&str, &Path)]) -> Outcome {
+        let mut cmd = self.command(helm);
+        cmd.arg("plugin").args(verb).args(args);
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        Outcome::of(&mut cmd)
+    }
+
+    /// `helm template` of the fixture chart (AWS values) through the installed plugin.
+    fn template_through_plugin(&self, helm: &Path, env: &[(&str, &Path)]) -> Outcome {
+        let mut cmd = self.command(helm);
+        cmd.args(["template", RELEASE])
+            .arg(chart())
+            .args(["-n", NAMESPACE, "--post-renderer", "spaces-expose"])
+            .arg("--post-renderer-args=--cloud=aws")
+            .arg("-f")
+            .arg(chart().join("ci/aws.yaml"));
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        Outcome::of(&mut cmd)
+    }
+
+    /// Where Helm keeps the installed plugin (a symlink for a directory install).
+    fn installed_plugin(&self) -> PathBuf {
+        self.dir.path().join("data/plugins/spaces-expose")
+    }
 }
 
 struct Outcome {
     ok: bool,
     stdout: String,
     stderr: String,
+}
+
+impl Outcome {
+    fn of(cmd: &mut Command) -> Outcome {
+        let out = cmd.output().expect("command runs");
+        Outcome {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Stdout, after asserting success.
+    fn expect_ok(self, what: &str) -> String {
+        assert!(self.ok, "{what} failed:\n{}{}", self.stdout, self.stderr);
+        self.stdout
+    }
 }
 
 /// `helm template` (or `install --dry-run=client`) with the post-renderer.
@@ -219,12 +273,7 @@ fn post_render(
     for arg in args {
         cmd.arg(format!("--post-renderer-args={arg}"));
     }
-    let out = cmd.output().expect("helm runs");
-    Some(Outcome {
-        ok: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    })
+    Some(Outcome::of(&mut cmd))
 }
 
 const AWS_SET: [&str; 3] = [
@@ -399,59 +448,290 @@ fn helm_cases_from_testdata() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// `scripts/package.sh` builds an archive that Helm 4 installs and runs.
+/// A stand-in for the binary a build or a release produces: records `tag` in `marker` each
+/// time it runs, then runs the real binary.
+fn tagged_binary(dir: &Path, tag: &str, marker: &Path) -> PathBuf {
+    let path = dir.join(format!("spaces-expose-{tag}"));
+    let script = format!(
+        "#!/bin/sh\necho {tag} >> '{}'\nexec '{}' \"$@\"\n",
+        marker.display(),
+        binary().display()
+    );
+    std::fs::write(&path, script).expect("write stand-in binary");
+    make_executable(&path);
+    path
+}
+
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// Renders through the installed plugin and returns the tag of the binary Helm ran.
+fn tag_helm_runs(home: &HelmHome, helm: &Path, marker: &Path) -> String {
+    let _ = std::fs::remove_file(marker);
+    let out = home
+        .template_through_plugin(helm, &[])
+        .expect_ok("helm template");
+    assert!(out.contains("aws-load-balancer-type"), "{out}");
+    let ran = std::fs::read_to_string(marker).expect("the plugin binary ran");
+    ran.lines().last().unwrap_or_default().to_string()
+}
+
+/// A `cargo` for the hook to call: `cargo build … --target-dir DIR` writes a tagged stand-in
+/// binary as DIR/release/spaces-expose (tag from `$FAKE_BUILD`), or fails when
+/// `$FAKE_BUILD=fail`. Returns a PATH with it first.
+fn fake_cargo_path(dir: &Path, marker: &Path) -> PathBuf {
+    let bin = dir.join("fake-cargo");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let script = format!(
+        r#"#!/bin/sh
+if [ "$FAKE_BUILD" = fail ]; then echo "error: could not compile spaces-expose (fake cargo)" >&2; exit 101; fi
+while [ $# -gt 0 ]; do [ "$1" = --target-dir ] && out=$2; shift; done
+mkdir -p "$out/release"
+printf '#!/bin/sh
+echo %s >> "{}"
+exec "{}" "$@"
+' "$FAKE_BUILD" > "$out/release/spaces-expose"
+chmod 755 "$out/release/spaces-expose"
+"#,
+        marker.display(),
+        binary().display()
+    );
+    std::fs::write(bin.join("cargo"), script).expect("write fake cargo");
+    make_executable(&bin.join("cargo"));
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![bin];
+    dirs.extend(std::env::split_paths(&path));
+    PathBuf::from(std::env::join_paths(dirs).expect("PATH"))
+}
+
+/// A source plugin like a checkout (the hook builds with cargo because Cargo.toml is there),
+/// a fake cargo on PATH and a fresh Helm home.
+struct SourceInstall {
+    home: HelmHome,
+    marker: PathBuf,
+    plugin: PathBuf,
+    path: PathBuf,
+}
+
+impl SourceInstall {
+    fn new() -> Self {
+        let home = HelmHome::new();
+        let work = home.dir.path();
+        let marker = work.join("ran");
+        let plugin = source_plugin_copy(work);
+        std::fs::write(
+            plugin.join("Cargo.toml"),
+            "# stands for the checkout's manifest\n",
+        )
+        .expect("write Cargo.toml");
+        let path = fake_cargo_path(work, &marker);
+        SourceInstall {
+            home,
+            marker,
+            plugin,
+            path,
+        }
+    }
+
+    /// `helm plugin install` of the source tree, the fake cargo building `build`.
+    fn install(&self, helm: &Path, build: &str) -> Outcome {
+        let env: [(&str, &Path); 2] = [("PATH", &self.path), ("FAKE_BUILD", Path::new(build))];
+        self.home.plugin(helm, &["install"], &[&self.plugin], &env)
+    }
+
+    fn tag_helm_runs(&self, helm: &Path) -> String {
+        tag_helm_runs(&self.home, helm, &self.marker)
+    }
+}
+
+/// The test install (like every install from a copy) leaves the checkout's `bin/` alone, so
+/// a plugin installed from the checkout keeps running its own build.
 #[test]
-fn helm4_installs_the_packaged_plugin() {
+fn helm4_test_install_lives_outside_the_checkout() {
     let Some(helm) = Helm::V4.available() else {
         return;
     };
-    let out = Command::new(root().join("scripts/package.sh"))
-        .env("SPACES_EXPOSE_BINARY", binary())
-        .output()
-        .expect("package.sh runs");
+    let home = helm4_home(&helm);
+    let installed = std::fs::canonicalize(home.installed_plugin()).expect("plugin installed");
+    let checkout = std::fs::canonicalize(root()).expect("checkout");
     assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        !installed.starts_with(&checkout),
+        "the test plugin is {}, inside the checkout",
+        installed.display()
     );
-    let archive = std::fs::read_dir(root().join("dist"))
-        .expect("dist/ exists")
-        .map(|e| e.expect("dir entry").path())
-        .find(|p| p.extension().is_some_and(|e| e == "tgz"))
-        .expect("an archive in dist/");
+    assert!(installed.join("bin/spaces-expose").is_file());
+}
+
+/// Uninstall and install again from a source tree: the hook builds again and Helm runs the
+/// new binary, never a `bin/spaces-expose` left from the first install.
+#[test]
+fn helm4_reinstall_from_source_runs_the_new_build() {
+    let Some(helm) = Helm::V4.available() else {
+        return;
+    };
+    let source = SourceInstall::new();
+    for build in ["first", "second"] {
+        source.install(&helm, build).expect_ok(build);
+        assert_eq!(source.tag_helm_runs(&helm), build);
+        source
+            .home
+            .plugin(&helm, &["uninstall", "spaces-expose"], &[], &[])
+            .expect_ok("helm plugin uninstall");
+    }
+}
+
+/// A failing install hook (here the build) leaves no plugin registered, says so, leaves the
+/// source tree alone, and the same install works once the build does.
+#[test]
+fn helm4_failed_install_hook_leaves_nothing_registered() {
+    let Some(helm) = Helm::V4.available() else {
+        return;
+    };
+    let source = SourceInstall::new();
+    let out = source.install(&helm, "fail");
+    assert!(!out.ok, "the install succeeded without a binary");
+    assert!(
+        out.stderr.contains("removed the half-installed plugin")
+            && out
+                .stderr
+                .contains("run the same 'helm plugin install' again"),
+        "{}",
+        out.stderr
+    );
+    let installed = source.home.installed_plugin();
+    assert!(
+        std::fs::symlink_metadata(&installed).is_err(),
+        "a half-installed plugin is left at {}",
+        installed.display()
+    );
+    let list = source
+        .home
+        .plugin(&helm, &["list"], &[], &[])
+        .expect_ok("helm plugin list");
+    assert!(!list.contains("spaces-expose"), "{list}");
+    assert!(
+        source.plugin.join("plugin.yaml").is_file(),
+        "the source tree was removed"
+    );
+
+    source
+        .install(&helm, "fixed")
+        .expect_ok("install after the fix");
+    assert_eq!(source.tag_helm_runs(&helm), "fixed");
+}
+
+/// Archives from `scripts/package.sh`: Helm 4.1 refuses a second install over the first
+/// ("plugin already exists") and cannot `update` an archive plugin; uninstall then install
+/// (what the README says) runs the new binary.
+#[test]
+fn helm4_archive_upgrade_is_uninstall_then_install() {
+    let Some(helm) = Helm::V4.available() else {
+        return;
+    };
     let home = HelmHome::new();
-    let install = home
-        .command(&helm)
-        .args(["plugin", "install"])
-        .arg(&archive)
-        .arg("--verify=false")
-        .output()
-        .expect("helm runs");
+    let work = home.dir.path();
+    let marker = work.join("ran");
+    let mut archives = Vec::new();
+    for tag in ["old", "new"] {
+        let out = work.join(tag);
+        let stand_in = tagged_binary(work, tag, &marker);
+        let packaged = Outcome::of(
+            Command::new(root().join("scripts/package.sh"))
+                .arg("--out")
+                .arg(&out)
+                .arg(format!("linux-amd64={}", stand_in.display())),
+        )
+        .expect_ok("scripts/package.sh");
+        archives.push(PathBuf::from(packaged.trim()));
+    }
+    let install = |archive: &Path| {
+        let mut cmd = home.command(&helm);
+        cmd.args(["plugin", "install"])
+            .arg(archive)
+            .arg("--verify=false");
+        Outcome::of(&mut cmd)
+    };
+    install(&archives[0]).expect_ok("install of the first archive");
+    assert_eq!(tag_helm_runs(&home, &helm, &marker), "old");
+
+    let again = install(&archives[1]);
     assert!(
-        install.status.success(),
+        !again.ok && again.stderr.contains("plugin already exists"),
         "{}",
-        String::from_utf8_lossy(&install.stderr)
+        again.stderr
     );
-    let out = home
-        .command(&helm)
-        .args(["template", RELEASE])
-        .arg(chart())
-        .args([
-            "-n",
-            NAMESPACE,
-            "--post-renderer",
-            "spaces-expose",
-            "--post-renderer-args=--cloud=gcp",
+    let update = home.plugin(&helm, &["update", "spaces-expose"], &[], &[]);
+    assert!(
+        !update.ok,
+        "helm plugin update now works on archives: {}",
+        update.stdout
+    );
+    assert_eq!(tag_helm_runs(&home, &helm, &marker), "old");
+
+    home.plugin(&helm, &["uninstall", "spaces-expose"], &[], &[])
+        .expect_ok("helm plugin uninstall");
+    install(&archives[1]).expect_ok("install of the second archive");
+    assert_eq!(tag_helm_runs(&home, &helm, &marker), "new");
+}
+
+/// A git install (here from a `file://` URL; Helm 4.1 needs `--verify=false` for any git
+/// source): `helm plugin update` pulls and its hook installs the new binary; a failed install
+/// hook removes Helm's copy of the clone and leaves the repository alone.
+#[test]
+fn helm4_git_install_updates_and_cleans_up_after_a_failed_hook() {
+    let Some(helm) = Helm::V4.available() else {
+        return;
+    };
+    let home = HelmHome::new();
+    let work = home.dir.path();
+    let marker = work.join("ran");
+    let repo = source_plugin_copy(&work.join("repo"));
+    let git = |args: &[&str]| {
+        let mut cmd = Command::new("git");
+        cmd.args([
+            "-c",
+            "user.name=test",
+            "-c",
+            "user.email=test@example.invalid",
         ])
-        .arg("-f")
-        .arg(chart().join("ci/gcp.yaml"))
-        .output()
-        .expect("helm runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+        .args(args)
+        .current_dir(&repo);
+        Outcome::of(&mut cmd).expect_ok("git");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "first"]);
+    let url = PathBuf::from(format!("file://{}", repo.display()));
+    let install = |binary: &Path| {
+        let env: [(&str, &Path); 1] = [("SPACES_EXPOSE_BINARY", binary)];
+        home.plugin(&helm, &["install", "--verify=false"], &[&url], &env)
+    };
+
+    install(&tagged_binary(work, "cloned", &marker)).expect_ok("git install");
+    assert_eq!(tag_helm_runs(&home, &helm, &marker), "cloned");
+    std::fs::write(repo.join("NEWS"), "a change upstream\n").expect("write");
+    git(&["add", "NEWS"]);
+    git(&["commit", "-q", "-m", "second"]);
+    let pulled: [(&str, &Path); 1] = [(
+        "SPACES_EXPOSE_BINARY",
+        &tagged_binary(work, "pulled", &marker),
+    )];
+    home.plugin(&helm, &["update", "spaces-expose"], &[], &pulled)
+        .expect_ok("helm plugin update");
+    assert!(home.installed_plugin().join("NEWS").is_file(), "not pulled");
+    assert_eq!(tag_helm_runs(&home, &helm, &marker), "pulled");
+
+    home.plugin(&helm, &["uninstall", "spaces-expose"], &[], &[])
+        .expect_ok("helm plugin uninstall");
+    let failed = install(&work.join("no-such-binary"));
+    assert!(!failed.ok, "installed without a binary");
     assert!(
-        out.status.success(),
+        failed.stderr.contains("removed the half-installed plugin"),
         "{}",
-        String::from_utf8_lossy(&out.stderr)
+        failed.stderr
     );
-    assert!(stdout.contains("cloud.google.com/l4-rbs"), "{stdout}");
+    assert!(!home.installed_plugin().exists(), "Helm's clone is left");
+    assert!(repo.join(".git").is_dir() && repo.join("plugin.yaml").is_file());
 }

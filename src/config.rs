@@ -665,6 +665,7 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
         None,
     ])
     .unwrap_or_default();
+    let labels_in_file = file.pod_labels.is_some() || file.namespace_labels.is_some();
     let pod_labels = first_non_empty([
         Some(key_values("--pod-label", &args.pod_labels)?),
         map_pairs(file.pod_labels),
@@ -698,10 +699,16 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
         }
         if name == "custom" {
             if pod_labels.is_empty() || namespace_labels.is_empty() {
-                return Err(Error::Usage(
-                    "--controller custom needs both --pod-label and --namespace-label (an empty selector would admit every pod or namespace)"
-                        .to_string(),
-                ));
+                // Say where the labels would come from: flags, the config file, or values.
+                let from_values = args.pod_labels.is_empty()
+                    && args.namespace_labels.is_empty()
+                    && !labels_in_file;
+                let message = if from_values && !args.values.is_empty() {
+                    "the values files give a custom controller's labels, but not both ingress.podLabels and ingress.namespaceLabels (or the gatewayAPI ones): add the missing ones, or name the controller with --controller (an empty selector would admit every pod or namespace)"
+                } else {
+                    "a custom controller needs both pod and namespace labels (--pod-label and --namespace-label, or podLabels and namespaceLabels in the config file): an empty selector would admit every pod or namespace"
+                };
+                return Err(Error::Usage(message.to_string()));
             }
             controllers.push(Controller {
                 name,
@@ -825,6 +832,13 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
         None,
     ])
     .unwrap_or_default();
+    if replace_peers.iter().any(|(k, _)| k.trim().is_empty()) {
+        return Err(in_file(
+            &["replacePeers"],
+            None,
+            Error::Usage("replacePeers: a label key is empty".to_string()),
+        ));
+    }
     let values_peer = (!values.pod_labels.is_empty() || !values.namespace_labels.is_empty())
         .then(|| (values.pod_labels.clone(), values.namespace_labels.clone()));
 

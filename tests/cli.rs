@@ -326,7 +326,7 @@ fn custom_controller_without_labels_is_refused() {
     assert_eq!(out.code, 2);
     assert!(
         out.stderr
-            .contains("--controller custom needs both --pod-label and --namespace-label"),
+            .contains("a custom controller needs both pod and namespace labels (--pod-label and --namespace-label"),
         "{}",
         out.stderr
     );

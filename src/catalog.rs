@@ -1,5 +1,5 @@
 //! The `presets` subcommand: the data tables of presets.rs as text or JSON, so users
-//! see exactly what the transforms and lint rules run on.
+//! see exactly what the rules run on.
 
 use std::fmt::Write as _;
 

@@ -1,0 +1,386 @@
+//! Edits that mean what they say (issue 10): one named regression per layout in which
+//! Kubernetes (YAML 1.1 through sigs.k8s.io/yaml) reads the input or the output
+//! differently from a YAML 1.2 reading of its text. Each either renders to output whose
+//! meaning is the input's plus the intended edits, or is refused with exit 2 and a
+//! position. `tests/oracle.rs` checks the meaning of whole streams with an independent
+//! YAML 1.1 reader; these tests pin the exact bytes.
+
+use assert_cmd::Command;
+use spaces_expose::yaml::Tree;
+use spaces_expose::yaml::write::{Fragment, Writer};
+
+const SSL_CERT: &str = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert";
+const SSL_PORTS: &str = "service.beta.kubernetes.io/aws-load-balancer-ssl-ports";
+const AWS_SET: &str = "    service.beta.kubernetes.io/aws-load-balancer-type: \"external\"
+    service.beta.kubernetes.io/aws-load-balancer-scheme: \"internet-facing\"
+    service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: \"ip\"
+";
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str], stdin: impl Into<Vec<u8>>) -> Out {
+    let out = Command::cargo_bin("spaces-expose")
+        .expect("binary is built")
+        .env_clear()
+        .args(args)
+        .write_stdin(stdin.into())
+        .output()
+        .expect("runs");
+    Out {
+        code: out.status.code().expect("exits normally"),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn render(stdin: impl Into<Vec<u8>>) -> Out {
+    run(&["--cloud", "aws"], stdin)
+}
+
+/// Exit 0, and rendering the output again changes nothing.
+fn rendered(args: &[&str], stdin: &str) -> String {
+    let out = run(args, stdin);
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let again = run(args, out.stdout.clone());
+    assert_eq!(again.code, 0, "second run: {}", again.stderr);
+    assert_eq!(again.stdout, out.stdout, "render is not idempotent");
+    out.stdout
+}
+
+fn assert_refused(out: &Out, at: &str, what: &str) {
+    assert_eq!(
+        out.code, 2,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    assert!(out.stdout.is_empty(), "stdout must stay empty on error");
+    assert!(
+        out.stderr
+            .contains(&format!("spaces-expose: error: <stdin>:{at}")),
+        "expected the position {at} in: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(what),
+        "expected {what:?} in: {}",
+        out.stderr
+    );
+}
+
+fn service(metadata_rest: &str, rest: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: spaces-router\n  namespace: upbound-system\n{metadata_rest}{rest}"
+    )
+}
+
+// 1. Line breaks only YAML 1.1 sees.
+
+#[test]
+fn yaml11_line_breaks_are_refused_with_their_position() {
+    for (brk, name) in [
+        ("\u{85}", "U+0085"),
+        ("\u{2028}", "U+2028"),
+        ("\u{2029}", "U+2029"),
+    ] {
+        // Hidden in a comment: Kubernetes reads the text after it as a key.
+        let input = service(
+            &format!("  annotations: # note{brk}    {SSL_CERT}: arn\n"),
+            "spec:\n  type: LoadBalancer\n",
+        );
+        assert_refused(&render(input.clone()), "6:22: document 1", name);
+        let check = run(&["check", "--cloud", "aws"], input);
+        assert_ne!(check.code, 0, "check must not pass: {}", check.stdout);
+        assert!(check.stdout.contains("SE503"), "{}", check.stdout);
+        // In a document of comments only, which is otherwise never parsed.
+        let input = format!("kind: ConfigMap\n---\n# only a comment{brk}kind: Secret\n");
+        assert_refused(&render(input), "3:17: document 2", name);
+    }
+}
+
+// 2. Text written into a comment.
+
+#[test]
+fn new_keys_in_a_multiline_flow_mapping_stay_out_of_a_trailing_comment() {
+    let input = service(
+        "  annotations: {\n    a: \"b\", # first\n    c: \"d\" # last\n    }\n",
+        "spec:\n  type: LoadBalancer\n",
+    );
+    let out = rendered(&["--cloud", "aws"], &input);
+    assert_eq!(
+        out,
+        service(
+            "  annotations: {\n    a: \"b\", # first\n    c: \"d\", service.beta.kubernetes.io/aws-load-balancer-type: \"external\", service.beta.kubernetes.io/aws-load-balancer-scheme: \"internet-facing\", service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: \"ip\" # last\n    }\n",
+            "spec:\n  type: LoadBalancer\n",
+        )
+    );
+    // An empty flow mapping with a comment inside it.
+    let input = service(
+        "  annotations: { # none yet\n    }\n",
+        "spec:\n  type: LoadBalancer\n",
+    );
+    let out = rendered(&["--cloud", "aws"], &input);
+    assert!(
+        out.contains(
+            "  annotations: {service.beta.kubernetes.io/aws-load-balancer-type: \"external\", "
+        ),
+        "{out}"
+    );
+    assert!(out.contains("\"ip\" # none yet\n    }\n"), "{out}");
+}
+
+// 3. Merge keys.
+
+#[test]
+fn merge_keys_are_read_merged_by_check_and_refused_by_render() {
+    let input = service(
+        &format!("  annotations: {{<<: {{{SSL_CERT}: \"arn:aws:acm:x\"}}}}\n"),
+        "spec:\n  type: LoadBalancer\n",
+    );
+    let check = run(&["check", "--cloud", "aws"], input.clone());
+    assert!(check.stdout.contains("SE104"), "{}", check.stdout);
+    assert!(!check.stdout.contains("SE501"), "{}", check.stdout);
+    assert_refused(&render(input), "6:16: document 1", "merge key");
+
+    // Through an alias, the way a template shares a set of annotations.
+    let tree = Tree::parse("base: &b {x: \"1\", y: \"2\"}\nm:\n  <<: *b\n  y: \"3\"\n").unwrap();
+    let m = tree.get(tree.root.unwrap(), "m").unwrap();
+    assert_eq!(tree.string_pairs(m), [("x", "1"), ("y", "3")]);
+    assert_eq!(tree.str_at(tree.root.unwrap(), &["m", "x"]), Some("1"));
+}
+
+// 4. Anchors and aliases.
+
+#[test]
+fn editing_a_node_whose_anchor_is_aliased_is_refused() {
+    let input = service(
+        "  annotations: &shared\n    x: \"1\"\n  labels: *shared\n",
+        "spec:\n  type: LoadBalancer\n",
+    );
+    assert_refused(&render(input), "7:5: document 1", "anchor");
+    // An anchor nobody uses is no reason to refuse.
+    let input = service(
+        "  annotations: &unused\n    x: \"1\"\n",
+        "spec:\n  type: LoadBalancer\n",
+    );
+    let out = rendered(&["--cloud", "aws"], &input);
+    assert!(out.contains(&format!("    x: \"1\"\n{AWS_SET}")), "{out}");
+}
+
+#[test]
+fn removing_an_entry_that_defines_a_used_anchor_is_refused() {
+    let input = service(
+        &format!("  annotations:\n    {SSL_CERT}: &arn \"arn:aws:acm:x\"\n    copy: *arn\n"),
+        "spec:\n  type: LoadBalancer\n",
+    );
+    assert_refused(&render(input), "7:60: document 1", "anchor");
+    let src = "a:\n  x: &v 1\n  y: 2\nb: *v\n";
+    let tree = Tree::parse(src).unwrap();
+    let a = tree.get(tree.root.unwrap(), "a").unwrap();
+    let (x, _) = tree.entry(a, "x").unwrap();
+    let mut w = Writer::new(&tree);
+    let err = w.remove_entry(a, x).unwrap_err();
+    assert!(err.message.contains("anchor"), "{err}");
+}
+
+// 5. Edits at the same offset.
+
+#[test]
+fn a_service_without_spec_gets_its_annotations_under_metadata() {
+    let input = service("", "");
+    let out = rendered(&["--cloud", "aws", "--mode", "load-balancer"], &input);
+    assert_eq!(
+        out,
+        service(
+            &format!("  annotations:\n{AWS_SET}"),
+            "spec:\n  type: \"LoadBalancer\"\n"
+        )
+    );
+    // The same without a final line break.
+    let input = service("", "");
+    let input = input.trim_end();
+    let out = rendered(&["--cloud", "aws", "--mode", "load-balancer"], input);
+    assert_eq!(
+        out,
+        service(
+            &format!("  annotations:\n{AWS_SET}"),
+            "spec:\n  type: \"LoadBalancer\""
+        )
+    );
+}
+
+// 6. Byte-order mark.
+
+#[test]
+fn a_byte_order_mark_is_not_a_column() {
+    let input = format!("\u{feff}{}", service("", ""));
+    let out = rendered(&["--cloud", "aws", "--mode", "load-balancer"], &input);
+    assert_eq!(
+        out,
+        format!(
+            "\u{feff}{}",
+            service(
+                &format!("  annotations:\n{AWS_SET}"),
+                "spec:\n  type: \"LoadBalancer\"\n"
+            )
+        )
+    );
+    let tree = Tree::parse("\u{feff}a: {b: c}\n").unwrap();
+    let root = tree.root.unwrap();
+    assert_eq!(tree.node(root).col, 0);
+    assert_eq!(tree.node(tree.get(root, "a").unwrap()).col, 3);
+}
+
+// 7. Tags.
+
+#[test]
+fn tagged_scalars_are_read_by_their_tag() {
+    let tree = Tree::parse(
+        "a: !!bool true\nb: !!str true\nc: !!int \"3\"\nd: !custom x\ne: !!binary aGk=\n",
+    )
+    .unwrap();
+    let root = tree.root.unwrap();
+    let string = |k: &str| tree.string(tree.get(root, k).unwrap());
+    assert_eq!(string("a"), None);
+    assert_eq!(string("b"), Some("true"));
+    assert_eq!(string("c"), None);
+    assert_eq!(string("e"), None);
+    assert_eq!(string("d"), Some("x"));
+
+    // Render replaces the value and its tag: `!!bool "external"` is not a string either.
+    let input = service(
+        "  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: !!bool true\n",
+        "spec:\n  type: LoadBalancer\n",
+    );
+    let out = rendered(&["--cloud", "aws"], &input);
+    assert!(!out.contains("!!bool"), "{out}");
+    assert!(
+        out.contains(
+            "  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n"
+        ),
+        "{out}"
+    );
+    let check = run(&["check", "--cloud", "aws"], input);
+    assert!(check.stdout.contains("SE501"), "{}", check.stdout);
+}
+
+// 8. Block scalar chomping.
+
+#[test]
+fn keep_chomped_block_scalars_keep_their_trailing_newlines() {
+    let input = service(
+        "  annotations:\n    note: |+\n      kept\n\n",
+        "spec:\n  type: LoadBalancer\n",
+    );
+    let out = rendered(&["--cloud", "aws"], &input);
+    assert_eq!(
+        out,
+        service(
+            &format!("  annotations:\n    note: |+\n      kept\n\n{AWS_SET}"),
+            "spec:\n  type: LoadBalancer\n"
+        )
+    );
+}
+
+// 9. Two removals in one flow collection.
+
+#[test]
+fn removing_the_last_two_entries_of_a_flow_mapping() {
+    // What Helm's `toJson` renders.
+    let input = service(
+        &format!("  annotations: {{\"{SSL_CERT}\":\"arn:aws:acm:x\",\"{SSL_PORTS}\":\"443\"}}\n"),
+        "spec:\n  type: LoadBalancer\n",
+    );
+    let out = rendered(&["--cloud", "aws"], &input);
+    assert!(
+        out.contains(
+            "  annotations: {service.beta.kubernetes.io/aws-load-balancer-type: \"external\", "
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("ssl-"), "{out}");
+    let input = service(
+        &format!(
+            "  annotations: {{\"keep\":\"1\",\"{SSL_CERT}\":\"arn:aws:acm:x\",\"{SSL_PORTS}\":\"443\"}}\n"
+        ),
+        "spec:\n  type: LoadBalancer\n",
+    );
+    let out = rendered(&["--cloud", "aws"], &input);
+    assert!(
+        out.contains("  annotations: {\"keep\":\"1\", service.beta.kubernetes.io/aws-load-balancer-type: \"external\", "),
+        "{out}"
+    );
+
+    // The writer on its own: every pair of items of a flow map and a flow sequence.
+    for (a, b) in [(0, 1), (0, 2), (1, 2), (2, 1), (1, 0)] {
+        let src = "m: {x: 1, y: 2, z: 3}\ns: [1, 2, 3]\n";
+        let tree = Tree::parse(src).unwrap();
+        let root = tree.root.unwrap();
+        let m = tree.get(root, "m").unwrap();
+        let s = tree.get(root, "s").unwrap();
+        let mut w = Writer::new(&tree);
+        for i in [a, b] {
+            w.remove_entry(m, tree.entries(m)[i].0).unwrap();
+            w.remove_item(s, tree.items(s)[i]).unwrap();
+        }
+        let out = w.edits.apply(src).expect("no overlap");
+        let left = 3 - a - b;
+        let (keys, items) = (["x: 1", "y: 2", "z: 3"], ["1", "2", "3"]);
+        assert_eq!(
+            out,
+            format!("m: {{{}}}\ns: [{}]\n", keys[left], items[left]),
+            "removing {a} and {b}"
+        );
+        // And then adding one.
+        let mut w2 = Writer::new(&tree);
+        for i in [a, b] {
+            w2.remove_entry(m, tree.entries(m)[i].0).unwrap();
+        }
+        w2.upsert(m, &[("k".to_string(), Fragment::str("v"))])
+            .unwrap();
+        let out = w2.edits.apply(src).expect("no overlap");
+        Tree::parse(&out).unwrap_or_else(|e| panic!("{out}: {e:?}"));
+        assert!(
+            out.starts_with(&format!("m: {{{}, k: \"v\"}}", keys[left])),
+            "{out}"
+        );
+    }
+}
+
+// 10. What Helm 4 itself writes.
+
+#[test]
+fn helm4_multiline_single_quoted_strings_with_the_quote_at_column_0_are_read() {
+    let input = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/meaning/helm4-prometheusrule.yaml"
+    ))
+    .unwrap();
+    let out = rendered(&["--cloud", "aws"], &input);
+    // The PrometheusRule is not touched; the Service gets its annotations after the
+    // multi-line description, which keeps its value.
+    let (rule, rest) = input.split_once("---\n").unwrap();
+    assert!(out.starts_with(&format!("{rule}---\n")));
+    let (_, service_out) = out.split_once("---\n").unwrap();
+    assert_eq!(
+        service_out,
+        rest.replace(
+            "    postrenderer.helm.sh/postrender-filename: 'monitoring/templates/service.yaml'\n",
+            &format!("    postrenderer.helm.sh/postrender-filename: 'monitoring/templates/service.yaml'\n{AWS_SET}")
+        )
+    );
+    let tree = Tree::parse(rest).unwrap();
+    assert_eq!(
+        tree.str_at(
+            tree.root.unwrap(),
+            &["metadata", "annotations", "description"]
+        ),
+        Some("The router's Service.\nExposed over Layer 4.\n")
+    );
+    // check reads it too.
+    let check = run(&["check", "--cloud", "aws"], input);
+    assert!(!check.stdout.contains("SE503"), "{}", check.stdout);
+}

@@ -148,10 +148,14 @@ pub fn line_col(input: &str, offset: usize) -> (usize, usize) {
     let before = &input.as_bytes()[..offset];
     let line = memchr::memchr_iter(b'\n', before).count() + 1;
     let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
+    let mut column = String::from_utf8_lossy(&before[line_start..])
         .chars()
         .count()
         + 1;
+    // A byte-order mark is not a column.
+    if line_start == 0 && offset >= 3 && input.starts_with('\u{feff}') {
+        column -= 1;
+    }
     (line, column)
 }
 
@@ -214,5 +218,6 @@ mod tests {
     #[test]
     fn line_col_counts_characters() {
         assert_eq!(line_col("ab\ncé d", 7), (2, 4));
+        assert_eq!(line_col("\u{feff}ab", 4), (1, 2));
     }
 }

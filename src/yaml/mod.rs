@@ -9,6 +9,36 @@ pub mod write;
 pub use edit::Edits;
 pub use tree::{NodeId, NodeKind, ParseError, Style, Tree};
 
+/// The first line break that a YAML 1.1 reader (Kubernetes) and the rest of this
+/// program would read differently: a carriage return that is not part of CRLF, NEL
+/// (U+0085), LINE SEPARATOR (U+2028) or PARAGRAPH SEPARATOR (U+2029). YAML 1.1 ends a
+/// line at each of them, the strict parser (YAML 1.2) reads the last three as text, and
+/// positions, document splitting and the writer count LF line breaks only. Such text is
+/// refused, never guessed at: a break hidden in a comment would let Kubernetes read a key
+/// that this program never sees. Returns the byte offset and what to tell the user.
+pub fn odd_line_break(src: &str) -> Option<(usize, &'static str)> {
+    let bytes = src.as_bytes();
+    memchr::memchr3_iter(b'\r', 0xC2, 0xE2, bytes).find_map(|i| {
+        let message = match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'\r', Some(b'\n'), _) => return None,
+            (b'\r', ..) => {
+                "a carriage return that is not part of a CRLF line ending; use LF or CRLF line endings"
+            }
+            (0xC2, Some(0x85), _) => {
+                "a U+0085 (NEL) character, which Kubernetes reads as a line break; remove it, or write it as `\\u0085` inside a double-quoted string"
+            }
+            (0xE2, Some(0x80), Some(0xA8)) => {
+                "a U+2028 (LINE SEPARATOR) character, which Kubernetes reads as a line break; remove it, or write it as `\\u2028` inside a double-quoted string"
+            }
+            (0xE2, Some(0x80), Some(0xA9)) => {
+                "a U+2029 (PARAGRAPH SEPARATOR) character, which Kubernetes reads as a line break; remove it, or write it as `\\u2029` inside a double-quoted string"
+            }
+            _ => return None,
+        };
+        Some((i, message))
+    })
+}
+
 /// Whether a plain scalar is read by Kubernetes as something other than a string.
 ///
 /// Kubernetes decodes YAML with sigs.k8s.io/yaml on go-yaml v2, whose resolver follows

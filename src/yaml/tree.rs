@@ -262,16 +262,12 @@ impl<'a> Tree<'a> {
         if u32::try_from(src.len()).is_err() {
             return Err(too_large());
         }
-        // YAML also breaks lines at a lone carriage return (classic Mac line endings),
-        // but positions, document splitting and the writer all count LF line breaks: a
-        // lone CR is refused rather than misread (found by fuzzing).
-        let bytes = src.as_bytes();
-        if let Some(at) =
-            memchr::memchr_iter(b'\r', bytes).find(|&i| bytes.get(i + 1) != Some(&b'\n'))
-        {
+        // Line breaks other than LF and CRLF are refused with their position (found by
+        // fuzzing for a lone CR; see `odd_line_break` for the YAML 1.1 breaks).
+        if let Some((at, message)) = super::odd_line_break(src) {
             let (line, column) = crate::stream::line_col(src, at);
             return Err(ParseError {
-                message: "a carriage return that is not part of a CRLF line ending; use LF or CRLF line endings".to_string(),
+                message: message.to_string(),
                 line,
                 column,
             });

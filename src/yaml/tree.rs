@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
-use granit_parser::{Event, Options, Parser, ScalarStyle, StructureStyle};
+use granit_parser::{ErrorKind, Event, Options, Parser, ScalarStyle, StructureStyle, Tag};
 
 /// Index of a node in a [`Tree`]. 32 bits: a document is refused before it reaches 4 GiB,
 /// and halving the index size matters because every mapping entry stores two of them.
@@ -142,6 +142,23 @@ pub struct Tree<'a> {
     /// The document's root node; `None` for an empty document (comments only).
     pub root: Option<NodeId>,
     pub duplicates: Vec<DuplicateKey>,
+    /// Tags, aliased anchors and merge keys: `None` for the documents (nearly all) that
+    /// have none, so that they cost one pointer.
+    meaning: Option<Box<Meaning>>,
+}
+
+/// What a reader must know beyond the nodes to read a document as Kubernetes does.
+#[derive(Debug, Default)]
+struct Meaning {
+    /// Tagged scalars that Kubernetes reads as strings (`!!str`, or a local tag such as
+    /// `!custom`, which go-yaml v2 leaves a string), in node order.
+    str_tagged: Vec<NodeId>,
+    /// Nodes that carry an anchor some alias refers to, in node order.
+    aliased: Vec<NodeId>,
+    /// Mappings with a merge key (`<<`) and their entries as Kubernetes reads them:
+    /// `(map, first, count)` into `merged_pairs`, in node order.
+    merged: Vec<(NodeId, u32, u32)>,
+    merged_pairs: Vec<(NodeId, NodeId)>,
 }
 
 /// Which parsers build a tree: the program uses the fast path and falls back to the
@@ -155,9 +172,9 @@ enum Parsers {
 
 /// Parser settings: strict indentation, and the parser's own nesting limits, which keep
 /// hostile input (10,000 nested levels) from exhausting the stack.
-fn parser_options() -> Options {
+fn parser_options(strict_indentation: bool) -> Options {
     let mut options = Options::default();
-    options.strict_indentation = true;
+    options.strict_indentation = strict_indentation;
     // Comments are still validated as YAML syntax but not captured: the tree has no use
     // for them, and another dependency may switch the parser's `comments` feature on.
     options.set_emit_comments(false);
@@ -185,6 +202,10 @@ pub(super) struct Scratch {
     kids: Vec<NodeId>,
     /// Keys of one large mapping, sorted to find repeats.
     sorted: Vec<(NodeId, NodeId)>,
+    /// Anchor ids of the parser and the nodes that define them.
+    anchors: Vec<(usize, NodeId)>,
+    /// Tagged scalars read as strings (see [`Meaning::str_tagged`]).
+    str_tagged: Vec<NodeId>,
 }
 
 impl Scratch {
@@ -198,6 +219,8 @@ impl Scratch {
         self.open.clear();
         self.kids.clear();
         self.sorted.clear();
+        self.anchors.clear();
+        self.str_tagged.clear();
     }
 }
 
@@ -253,8 +276,21 @@ impl<'a> Tree<'a> {
             if parsers == Parsers::Fast {
                 return Ok(None);
             }
-            let root = Self::parse_events(src, b, &mut duplicates)?;
-            Ok(Some(Self::finish(src, b, root, duplicates)))
+            let root = match Self::parse_events(src, b, &mut duplicates, true) {
+                // Helm 4 re-serializes documents and writes a multi-line quoted string
+                // that ends in a line break with its closing quote at column 0. YAML 1.2
+                // wants continuation lines indented; go-yaml (Kubernetes, Helm) and
+                // libyaml read any indentation there, as does the parser's relaxed mode,
+                // on the same text: the spans stay those of the input.
+                Err((_, ErrorKind::InvalidQuotedScalarIndent)) => {
+                    duplicates.clear();
+                    Self::parse_events(src, b, &mut duplicates, false).map_err(|(e, _)| e)?
+                }
+                other => other.map_err(|(e, _)| e)?,
+            };
+            let tree = Self::finish(src, b, root, duplicates);
+            tree.check_merges()?;
+            Ok(Some(tree))
         })
     }
 
@@ -283,7 +319,23 @@ impl<'a> Tree<'a> {
     ) -> Tree<'a> {
         // Report repeated keys in document order, whatever the nesting.
         duplicates.sort_by_key(|d: &DuplicateKey| b.slots[d.again as usize].start);
-        Tree {
+        let mut aliased: Vec<NodeId> = b
+            .tags
+            .iter()
+            .zip(&b.slots)
+            .filter(|&(&tag, slot)| tag & KIND_MASK == K_ALIAS && slot.x > 0)
+            .map(|(_, slot)| slot.x - 1)
+            .collect();
+        aliased.sort_unstable();
+        aliased.dedup();
+        let meaning = (!aliased.is_empty() || !b.str_tagged.is_empty()).then(|| {
+            Box::new(Meaning {
+                str_tagged: b.str_tagged.clone(),
+                aliased,
+                ..Meaning::default()
+            })
+        });
+        let mut tree = Tree {
             src,
             slots: b.slots.as_slice().into(),
             tags: b.tags.as_slice().into(),
@@ -294,7 +346,10 @@ impl<'a> Tree<'a> {
             lines: OnceLock::new(),
             root,
             duplicates,
-        }
+            meaning,
+        };
+        tree.merge_view();
+        tree
     }
 
     /// Builds the tree from granit-parser's events into cleared buffers; returns the root.
@@ -302,17 +357,29 @@ impl<'a> Tree<'a> {
         src: &'a str,
         b: &mut Scratch,
         duplicates: &mut Vec<DuplicateKey>,
-    ) -> Result<Option<NodeId>, ParseError> {
+        strict_indentation: bool,
+    ) -> Result<Option<NodeId>, (ParseError, ErrorKind)> {
         b.clear();
         let mut root = None;
         let mut documents = 0usize;
         let base = src.as_ptr() as usize;
-        let parser = Parser::new_from_str_with_options(src, parser_options());
+        let parser = Parser::new_from_str_with_options(src, parser_options(strict_indentation));
+        let plain = |e: ParseError| (e, ErrorKind::InvalidIndentation);
         for next in parser {
-            let (event, span) = next.map_err(|e| ParseError {
-                message: e.info(),
-                line: e.marker().line(),
-                column: e.marker().col() + 1,
+            let (event, span) = next.map_err(|e| {
+                let kind = e.kind().clone();
+                let (line, mut column) = (e.marker().line(), e.marker().col() + 1);
+                if line == 1 && src.starts_with('\u{feff}') && column > 1 {
+                    column -= 1;
+                }
+                (
+                    ParseError {
+                        message: e.info(),
+                        line,
+                        column,
+                    },
+                    kind,
+                )
             })?;
             let start = span.start.byte_offset().unwrap_or(0);
             let end = span.end.byte_offset().unwrap_or(start);
@@ -320,16 +387,16 @@ impl<'a> Tree<'a> {
                 Event::DocumentStart(..) => {
                     documents += 1;
                     if documents > 1 {
-                        return Err(ParseError {
+                        return Err(plain(ParseError {
                             message: "a second document starts here without a `---` line"
                                 .to_string(),
                             line: span.start.line(),
                             column: span.start.col() + 1,
-                        });
+                        }));
                     }
                     continue;
                 }
-                Event::Scalar(value, style, _, tag) => {
+                Event::Scalar(value, style, anchor, tag) => {
                     let style = Style::from_parser(style);
                     let end = match style {
                         // Block scalars' spans run on over the indentation of the next
@@ -340,8 +407,10 @@ impl<'a> Tree<'a> {
                         _ => end,
                     };
                     let mut tag_byte = K_SCALAR | ((style as u8) << STYLE_SHIFT);
-                    if tag.is_some() {
+                    let mut str_tag = false;
+                    if let Some(tag) = &tag {
                         tag_byte |= TAGGED;
+                        str_tag = tag_reads_as_string(tag);
                     }
                     // A value the parser could borrow is a slice of `src`: remember where.
                     let at = (value.as_ptr() as usize).wrapping_sub(base);
@@ -353,11 +422,24 @@ impl<'a> Tree<'a> {
                         b.owned.push_str(&value);
                         at
                     };
-                    let a = u32::try_from(a).map_err(|_| too_large())?;
-                    push(b, tag_byte, start, end, a, value.len() as u32)
+                    let a = u32::try_from(a).map_err(|_| plain(too_large()))?;
+                    let id = push(b, tag_byte, start, end, a, value.len() as u32);
+                    if str_tag {
+                        b.str_tagged.push(id);
+                    }
+                    if anchor != 0 {
+                        b.anchors.push((anchor, id));
+                    }
+                    id
                 }
-                Event::Alias(_) => push(b, K_ALIAS, start, end, 0, 0),
-                Event::MappingStart(style, _, _) | Event::SequenceStart(style, _, _) => {
+                Event::Alias(anchor) => {
+                    let id = push(b, K_ALIAS, start, end, 0, 0);
+                    // The most recent definition of that anchor id (ids are unique).
+                    let target = b.anchors.iter().rev().find(|&&(a, _)| a == anchor);
+                    b.slots[id as usize].x = target.map_or(0, |&(_, node)| node + 1);
+                    id
+                }
+                Event::MappingStart(style, anchor, _) | Event::SequenceStart(style, anchor, _) => {
                     let mut tag_byte = if matches!(event, Event::MappingStart(..)) {
                         K_MAP
                     } else {
@@ -367,6 +449,10 @@ impl<'a> Tree<'a> {
                         tag_byte |= FLOW;
                     }
                     open(b, tag_byte, start, end);
+                    if anchor != 0 {
+                        let id = b.open.last().expect("just opened").id;
+                        b.anchors.push((anchor, id));
+                    }
                     continue;
                 }
                 Event::MappingEnd | Event::SequenceEnd => {
@@ -380,6 +466,17 @@ impl<'a> Tree<'a> {
             attach(b, node, &mut root);
         }
         Ok(root)
+    }
+}
+
+/// Whether Kubernetes reads a scalar with this tag as a string: `!!str`, or a tag
+/// outside the YAML core schema (go-yaml v2 leaves a local tag's value a string).
+/// `!!binary` is decoded, and every other core tag resolves to another type.
+fn tag_reads_as_string(tag: &Tag) -> bool {
+    if tag.handle() == "tag:yaml.org,2002:" {
+        tag.suffix() == "str"
+    } else {
+        !(tag.handle().is_empty() && tag.suffix().starts_with("tag:yaml.org,2002:"))
     }
 }
 
@@ -680,10 +777,14 @@ impl<'a> Tree<'a> {
         let line = lines.partition_point(|&s| s as usize <= offset).max(1);
         let line_start = lines[line - 1] as usize;
         let offset = offset.min(self.src.len());
-        let col = self
+        let mut col = self
             .src
             .get(line_start..offset)
             .map_or(offset - line_start, |s| s.chars().count());
+        // A byte-order mark is not a column.
+        if line_start == 0 && offset >= 3 && self.src.starts_with('\u{feff}') {
+            col -= 1;
+        }
         (line, col)
     }
 
@@ -699,7 +800,15 @@ impl<'a> Tree<'a> {
         };
         match tag & KIND_MASK {
             K_SCALAR => NodeKind::Scalar {
-                value: self.scalar(id).unwrap_or_default(),
+                value: scalar_in(
+                    self.src,
+                    &self.slots,
+                    &self.tags,
+                    &self.extra,
+                    &self.owned,
+                    id,
+                )
+                .unwrap_or_default(),
                 style: Style::ALL[((tag >> STYLE_SHIFT) & 0b111) as usize],
                 tagged: tag & TAGGED != 0,
             },
@@ -734,7 +843,37 @@ impl<'a> Tree<'a> {
         slot.start as usize..slot.end as usize
     }
 
-    /// The string value of a scalar node.
+    /// The node an alias refers to (the node itself when it is not an alias). Readers
+    /// see through aliases, as Kubernetes does; the writer never edits through one.
+    pub fn resolve(&self, id: NodeId) -> NodeId {
+        self.alias_target(id).unwrap_or(id)
+    }
+
+    /// The anchored node an alias (`*name`) refers to.
+    pub fn alias_target(&self, id: NodeId) -> Option<NodeId> {
+        let slot = self.slots[id as usize];
+        (self.tags[id as usize] & KIND_MASK == K_ALIAS && slot.x > 0).then(|| slot.x - 1)
+    }
+
+    /// Nodes that carry an anchor some alias of the document refers to, in node order.
+    pub fn aliased(&self) -> &[NodeId] {
+        self.meaning.as_ref().map_or(&[], |m| &m.aliased)
+    }
+
+    /// Whether a mapping has a merge key (`<<`): its entries as [`Tree::entries`] gives
+    /// them are not its own text, and the writer does not edit it.
+    pub fn has_merge(&self, map: NodeId) -> bool {
+        self.merged_of(map).is_some()
+    }
+
+    fn merged_of(&self, map: NodeId) -> Option<&[(NodeId, NodeId)]> {
+        let m = self.meaning.as_ref()?;
+        let i = m.merged.binary_search_by_key(&map, |&(id, _, _)| id).ok()?;
+        let (_, first, count) = m.merged[i];
+        Some(&m.merged_pairs[first as usize..(first + count) as usize])
+    }
+
+    /// The value of a scalar node as written (no tag applied), through an alias.
     pub fn scalar(&self, id: NodeId) -> Option<&str> {
         scalar_in(
             self.src,
@@ -742,17 +881,26 @@ impl<'a> Tree<'a> {
             &self.tags,
             &self.extra,
             &self.owned,
-            id,
+            self.resolve(id),
         )
     }
 
-    /// A scalar that Kubernetes reads as a string (quoted, block, or a plain scalar
-    /// that YAML 1.1 does not resolve to a bool, number or null).
+    /// A scalar that Kubernetes reads as a string: quoted, block, or a plain scalar that
+    /// YAML 1.1 does not resolve to a bool, number or null; with a tag, only `!!str` or a
+    /// local tag (`!!bool true`, `!!int "3"`, `!!binary …` are not strings).
     pub fn string(&self, id: NodeId) -> Option<&str> {
+        let id = self.resolve(id);
         let tag = self.tags[id as usize];
         let value = self.scalar(id)?;
+        if tag & TAGGED != 0 {
+            let as_string = self
+                .meaning
+                .as_ref()
+                .is_some_and(|m| m.str_tagged.binary_search(&id).is_ok());
+            return as_string.then_some(value);
+        }
         let plain = (tag >> STYLE_SHIFT) & 0b111 == Style::Plain as u8;
-        if plain && tag & TAGGED == 0 && super::resolves_to_non_string(value) {
+        if plain && super::resolves_to_non_string(value) {
             None
         } else {
             Some(value)
@@ -760,30 +908,41 @@ impl<'a> Tree<'a> {
     }
 
     pub fn is_null(&self, id: NodeId) -> bool {
-        matches!(self.kind(id), NodeKind::Scalar { value, style: Style::Plain, tagged: false }
+        matches!(self.kind(self.resolve(id)), NodeKind::Scalar { value, style: Style::Plain, tagged: false }
             if matches!(value, "" | "~" | "null" | "Null" | "NULL"))
     }
 
+    /// The entries of a mapping as Kubernetes reads them: through an alias, and with
+    /// merge keys (`<<`) applied (see [`Tree::raw_entries`] for the entries as written).
     pub fn entries(&self, id: NodeId) -> &[(NodeId, NodeId)] {
+        let id = self.resolve(id);
+        self.merged_of(id).unwrap_or_else(|| self.raw_entries(id))
+    }
+
+    /// The entries of a mapping node as written, merge keys included.
+    pub fn raw_entries(&self, id: NodeId) -> &[(NodeId, NodeId)] {
         match self.kind(id) {
             NodeKind::Map { entries, .. } => entries,
             _ => &[],
         }
     }
 
+    /// The items of a sequence, through an alias.
     pub fn items(&self, id: NodeId) -> &[NodeId] {
-        match self.kind(id) {
+        match self.kind(self.resolve(id)) {
             NodeKind::Seq { items, .. } => items,
             _ => &[],
         }
     }
 
+    /// Whether the node (or the node an alias refers to) is a mapping.
     pub fn is_map(&self, id: NodeId) -> bool {
-        self.tags[id as usize] & KIND_MASK == K_MAP
+        self.tags[self.resolve(id) as usize] & KIND_MASK == K_MAP
     }
 
+    /// Whether the node (or the node an alias refers to) is a sequence.
     pub fn is_seq(&self, id: NodeId) -> bool {
-        self.tags[id as usize] & KIND_MASK == K_SEQ
+        self.tags[self.resolve(id) as usize] & KIND_MASK == K_SEQ
     }
 
     pub fn is_flow(&self, id: NodeId) -> bool {
@@ -825,6 +984,106 @@ impl<'a> Tree<'a> {
             .iter()
             .filter_map(|&(k, v)| Some((self.scalar(k)?, self.scalar(v)?)))
             .collect()
+    }
+
+    /// Whether a key is a merge key: a plain, untagged `<<` (go-yaml also takes
+    /// `!!merge <<`, which no template writes; it is read as a plain key here).
+    pub fn is_merge_key(&self, key: NodeId) -> bool {
+        let tag = self.tags[key as usize];
+        tag & KIND_MASK == K_SCALAR
+            && tag & TAGGED == 0
+            && (tag >> STYLE_SHIFT) & 0b111 == Style::Plain as u8
+            && self.scalar(key) == Some("<<")
+    }
+
+    /// Builds the merged entries of every mapping with a merge key, the way go-yaml v2
+    /// (sigs.k8s.io/yaml) decodes them: entries apply in document order, a `<<` entry
+    /// applying the entries of its mapping (or of each mapping of its sequence, the
+    /// last first, so that earlier ones win), and the last value of a key wins.
+    fn merge_view(&mut self) {
+        let with_merge: Vec<NodeId> = (0..self.len() as NodeId)
+            .filter(|&id| self.is_map(id) && !self.is_alias(id))
+            .filter(|&id| self.raw_entries(id).iter().any(|k| self.is_merge_key(k.0)))
+            .collect();
+        if with_merge.is_empty() {
+            return;
+        }
+        let mut merged = Vec::new();
+        let mut pairs = Vec::new();
+        for map in with_merge {
+            let mut applied = Vec::new();
+            self.apply_entries(map, &mut applied, 0);
+            // Keep the last of each scalar key, where it was last applied.
+            let mut seen = std::collections::HashSet::new();
+            let mut kept: Vec<(NodeId, NodeId)> = applied
+                .iter()
+                .rev()
+                .filter(|&&(k, _)| self.scalar(k).is_none_or(|name| seen.insert(name)))
+                .copied()
+                .collect();
+            kept.reverse();
+            merged.push((map, pairs.len() as u32, kept.len() as u32));
+            pairs.extend(kept);
+        }
+        let meaning = self.meaning.get_or_insert_with(Box::default);
+        meaning.merged = merged;
+        meaning.merged_pairs = pairs;
+    }
+
+    /// Appends the entries of `map` with merge keys applied (see [`Tree::merge_view`]).
+    fn apply_entries(&self, map: NodeId, out: &mut Vec<(NodeId, NodeId)>, depth: usize) {
+        // Anchors cannot refer forward, so merges nest at most as deep as the document;
+        // the bound only guards against a pathological chain.
+        if depth > 64 {
+            return;
+        }
+        for &(k, v) in self.raw_entries(map) {
+            if !self.is_merge_key(k) {
+                out.push((k, v));
+                continue;
+            }
+            let v = self.resolve(v);
+            if self.tags[v as usize] & KIND_MASK == K_MAP {
+                self.apply_entries(v, out, depth + 1);
+            } else {
+                for &item in self.items(v).iter().rev() {
+                    let item = self.resolve(item);
+                    if self.tags[item as usize] & KIND_MASK == K_MAP {
+                        self.apply_entries(item, out, depth + 1);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Refuses a merge key whose value is not a mapping or a sequence of mappings:
+    /// Kubernetes rejects such a document.
+    fn check_merges(&self) -> Result<(), ParseError> {
+        let Some(m) = &self.meaning else {
+            return Ok(());
+        };
+        for &(map, _, _) in &m.merged {
+            for &(k, v) in self.raw_entries(map) {
+                if !self.is_merge_key(k) {
+                    continue;
+                }
+                let v = self.resolve(v);
+                let mapping =
+                    |id: NodeId| self.tags[self.resolve(id) as usize] & KIND_MASK == K_MAP;
+                let fine = mapping(v)
+                    || (self.tags[v as usize] & KIND_MASK == K_SEQ
+                        && self.items(v).iter().all(|&i| mapping(i)));
+                if !fine {
+                    let (line, col) = self.line_col(self.span(k).start);
+                    return Err(ParseError {
+                        message: "a merge key (`<<`) whose value is not a mapping or a list of mappings; Kubernetes rejects it".to_string(),
+                        line,
+                        column: col + 1,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The source text of a node.

@@ -57,7 +57,8 @@ fn unsupported(at: usize, message: impl Into<String>) -> Unsupported {
 ///
 /// YAML may not print C0 and C1 controls, DEL, U+FEFF, U+FFFE or U+FFFF raw (its
 /// `c-printable` set), so those are `\u`-escaped; JSON's escaping alone leaves DEL and C1
-/// through (found by fuzzing).
+/// through (found by fuzzing). LINE SEPARATOR and PARAGRAPH SEPARATOR are escaped too:
+/// Kubernetes (YAML 1.1) reads them raw as line breaks, and input holding them is refused.
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -68,7 +69,13 @@ pub fn quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}' => {
+            '\u{0}'..='\u{1f}'
+            | '\u{7f}'..='\u{9f}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{feff}'
+            | '\u{fffe}'
+            | '\u{ffff}' => {
                 let _ = write!(out, "\\u{:04X}", c as u32);
             }
             c => out.push(c),

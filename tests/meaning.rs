@@ -176,7 +176,7 @@ fn removing_an_entry_that_defines_a_used_anchor_is_refused() {
         &format!("  annotations:\n    {SSL_CERT}: &arn \"arn:aws:acm:x\"\n    copy: *arn\n"),
         "spec:\n  type: LoadBalancer\n",
     );
-    assert_refused(&render(input), "7:60: document 1", "anchor");
+    assert_refused(&render(input), "7:65: document 1", "anchor");
     let src = "a:\n  x: &v 1\n  y: 2\nb: *v\n";
     let tree = Tree::parse(src).unwrap();
     let a = tree.get(tree.root.unwrap(), "a").unwrap();

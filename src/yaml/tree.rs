@@ -282,9 +282,11 @@ impl<'a> Tree<'a> {
                 // wants continuation lines indented; go-yaml (Kubernetes, Helm) and
                 // libyaml read any indentation there, as does the parser's relaxed mode,
                 // on the same text: the spans stay those of the input.
-                Err((_, ErrorKind::InvalidQuotedScalarIndent)) => {
+                // When the relaxed reading fails too, the strict error stands (a quote
+                // left open is reported where the next line leaves it).
+                Err((strict, ErrorKind::InvalidQuotedScalarIndent)) => {
                     duplicates.clear();
-                    Self::parse_events(src, b, &mut duplicates, false).map_err(|(e, _)| e)?
+                    Self::parse_events(src, b, &mut duplicates, false).map_err(|_| strict)?
                 }
                 other => other.map_err(|(e, _)| e)?,
             };

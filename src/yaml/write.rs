@@ -101,6 +101,10 @@ pub struct Writer<'t, 'a> {
     pub edits: Edits,
     nl: &'static str,
     step: usize,
+    /// Per flow collection with removed items: the items' indices and the deletions
+    /// planned for them, re-planned together on each removal so that two removals in
+    /// one collection never overlap at a shared comma.
+    flow_removals: Vec<(NodeId, Vec<usize>, Vec<Range<usize>>)>,
 }
 
 impl<'t, 'a> Writer<'t, 'a> {
@@ -115,16 +119,63 @@ impl<'t, 'a> Writer<'t, 'a> {
             edits: Edits::new(),
             nl,
             step: indent_step(tree),
+            flow_removals: Vec::new(),
         }
+    }
+
+    /// Refuses to edit inside `node` when Kubernetes would not read the edit where it is
+    /// written: through an alias, in a mapping with a merge key, or inside a node whose
+    /// anchor an alias refers to (the edit would change every alias of it).
+    fn guard_edit(&self, node: NodeId) -> Result<(), Unsupported> {
+        let tree = self.tree;
+        let span = tree.span(node);
+        if tree.is_alias(node) {
+            return Err(unsupported(
+                span.start,
+                "cannot edit through an alias (`*name`); write the value out in the template",
+            ));
+        }
+        if tree.has_merge(node) {
+            return Err(unsupported(
+                span.start,
+                "cannot edit a mapping with a merge key (`<<`): Kubernetes reads merged entries that are not written here; write the entries out in the template",
+            ));
+        }
+        if let Some(&anchored) = tree.aliased().iter().find(|&&a| {
+            let a = tree.span(a);
+            a.start <= span.start && span.end <= a.end
+        }) {
+            return Err(unsupported(
+                tree.span(anchored).start,
+                "cannot edit a node whose anchor (`&name`) is used by an alias: the edit would change every alias of it; write the values out in the template",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses to delete or replace `range` when it holds an anchor an alias outside it
+    /// refers to (the alias would be left undefined, or read the new text).
+    fn guard_removal(&self, range: &Range<usize>) -> Result<(), Unsupported> {
+        let tree = self.tree;
+        if let Some(&anchored) = tree.aliased().iter().find(|&&a| {
+            let a = tree.span(a);
+            range.start <= a.start && a.start < range.end.max(range.start + 1)
+        }) {
+            return Err(unsupported(
+                tree.span(anchored).start,
+                "cannot remove or replace a node whose anchor (`&name`) is used by an alias elsewhere; write the values out in the template",
+            ));
+        }
+        Ok(())
     }
 
     fn src(&self) -> &'a str {
         self.tree.src
     }
 
-    /// Start of the line that holds `pos`.
+    /// Start of the line that holds `pos` (after a byte-order mark on the first line).
     fn line_start(&self, pos: usize) -> usize {
-        self.src()[..pos].rfind('\n').map_or(0, |i| i + 1)
+        line_start(self.src(), pos)
     }
 
     /// Offset of the line break (or end of text) that ends the line holding `pos`.
@@ -157,14 +208,14 @@ impl<'t, 'a> Writer<'t, 'a> {
 
     /// Inserts whole lines at a line start (`text` is lines each ending in a line
     /// break); at the end of a text without a final line break, keeps it that way.
-    fn insert_lines(&mut self, at: usize, text: String) {
+    fn insert_lines(&mut self, at: usize, text: String, depth: usize) {
         let src = self.src();
         if at == src.len() && !src.is_empty() && !src.ends_with('\n') {
             let trimmed = text.strip_suffix(self.nl).unwrap_or(&text);
             let joined = format!("{}{}", self.nl, trimmed);
-            self.edits.insert(at, joined);
+            self.edits.insert_at_depth(at, joined, depth);
         } else {
-            self.edits.insert(at, text);
+            self.edits.insert_at_depth(at, text, depth);
         }
     }
 
@@ -184,7 +235,7 @@ impl<'t, 'a> Writer<'t, 'a> {
         let tree = self.tree;
         let src = self.src();
         let mut column = None;
-        for &(key, _) in tree.entries(map) {
+        for &(key, _) in tree.raw_entries(map) {
             let span = tree.span(key);
             let prefix = &src[self.line_start(span.start)..span.start];
             let simple = tree.scalar(key).is_some()
@@ -252,6 +303,89 @@ impl<'t, 'a> Writer<'t, 'a> {
         }
     }
 
+    /// The last node in a node's text (its last entry's value or last item, all the way
+    /// down).
+    fn last_leaf(&self, id: NodeId) -> NodeId {
+        let mut last = id;
+        loop {
+            match self.tree.node(last).kind {
+                NodeKind::Map { entries, .. } if !entries.is_empty() => {
+                    last = entries[entries.len() - 1].1;
+                }
+                NodeKind::Seq { items, .. } if !items.is_empty() => last = items[items.len() - 1],
+                _ => return last,
+            }
+        }
+    }
+
+    /// Whether a node is a block scalar that keeps its trailing line breaks (`|+`, `>+`):
+    /// its empty last lines are content, and text inserted after the node goes after
+    /// them.
+    fn keeps_trailing_lines(&self, id: NodeId) -> bool {
+        if !matches!(
+            self.tree.node(id).kind,
+            NodeKind::Scalar {
+                style: Style::Literal | Style::Folded,
+                ..
+            }
+        ) {
+            return false;
+        }
+        // The header is on the line before the content: `key: |+ # comment`.
+        let src = self.src();
+        let before = src[..self.tree.span(id).start].trim_end_matches(['\n', '\r']);
+        let header_line = &before[self.line_start(before.len())..];
+        let header_line = match header_line.find(" #").or_else(|| header_line.find("\t#")) {
+            Some(i) => &header_line[..i],
+            None => header_line,
+        };
+        let header = header_line
+            .trim_end()
+            .rsplit([' ', '\t'])
+            .next()
+            .unwrap_or_default();
+        if header.starts_with(['|', '>']) {
+            header.contains('+')
+        } else {
+            // Not found where expected: treat its empty lines as content (inserting
+            // after them is right for every chomping).
+            true
+        }
+    }
+
+    /// Where text inserted after a node goes: [`Writer::end_of`], or past the kept empty
+    /// lines of a last value written `|+`.
+    fn insertion_end(&self, id: NodeId) -> usize {
+        let leaf = self.last_leaf(id);
+        if self.keeps_trailing_lines(leaf) {
+            self.tree.span(leaf).end.max(self.end_of(id))
+        } else {
+            self.end_of(id)
+        }
+    }
+
+    /// The end of a range of whole lines to delete that starts at `start` and ends at
+    /// `end`: when a kept block scalar (`|+`) ends right before `start`, the empty lines
+    /// after `end` would join its value, so they go too.
+    fn deletion_end(&self, start: usize, end: usize) -> usize {
+        let tree = self.tree;
+        let joins = (0..tree.len() as NodeId)
+            .any(|id| tree.span(id).end == start && self.keeps_trailing_lines(id));
+        if !joins {
+            return end;
+        }
+        let src = self.src();
+        let mut at = end;
+        while at < src.len() {
+            let next = src[at..].find('\n').map_or(src.len(), |i| at + i + 1);
+            if !src[at..next].trim().is_empty() {
+                break;
+            }
+            at = next;
+        }
+        at
+    }
+
     /// Offset just past the `:` that follows a key (on the key's line).
     fn colon_after(&self, key: NodeId) -> Result<usize, Unsupported> {
         let from = self.tree.node(key).end;
@@ -270,6 +404,7 @@ impl<'t, 'a> Writer<'t, 'a> {
         map: NodeId,
         pairs: &[(String, Fragment)],
     ) -> Result<Vec<String>, Unsupported> {
+        self.guard_edit(map)?;
         let mut changed = Vec::new();
         let mut missing = Vec::new();
         for (name, fragment) in pairs {
@@ -322,8 +457,11 @@ impl<'t, 'a> Writer<'t, 'a> {
                     }
                 );
                 if tree.scalar(v).is_some() && !tree.is_null(v) && !block {
+                    // A tag goes with the value it typed: `!!bool "external"` is no string.
                     let node = tree.node(v);
-                    self.edits.replace(node.start..node.end, quote(s));
+                    let start = self.properties_start(v)?;
+                    self.guard_edit(v)?;
+                    self.edits.replace(start..node.end, quote(s));
                 } else {
                     self.replace_value(map, k, v, fragment)?;
                 }
@@ -337,6 +475,38 @@ impl<'t, 'a> Writer<'t, 'a> {
         }
     }
 
+    /// Where a scalar's properties (`!!tag`, `&anchor`) start, on its own line; its
+    /// start when it has none. A tagged scalar whose tag is not found there is refused.
+    fn properties_start(&self, v: NodeId) -> Result<usize, Unsupported> {
+        let tree = self.tree;
+        let start = tree.span(v).start;
+        let src = self.src();
+        let line_start = self.line_start(start);
+        let mut at = start;
+        let mut tag_found = false;
+        loop {
+            let before = src[line_start..at].trim_end_matches([' ', '\t']);
+            let token_start = before
+                .rfind([' ', '\t', '{', '[', ','])
+                .map_or(0, |i| i + 1);
+            let token = &before[token_start..];
+            if token.starts_with(['&', '!']) {
+                tag_found |= token.starts_with('!');
+                at = line_start + token_start;
+            } else {
+                break;
+            }
+        }
+        let tagged = matches!(tree.node(v).kind, NodeKind::Scalar { tagged: true, .. });
+        if tagged && !tag_found {
+            return Err(unsupported(
+                start,
+                "cannot replace a tagged value whose tag is not on its line",
+            ));
+        }
+        Ok(at)
+    }
+
     /// Replaces the whole value of an entry (a null, a scalar, or a collection).
     fn replace_value(
         &mut self,
@@ -348,6 +518,7 @@ impl<'t, 'a> Writer<'t, 'a> {
         let tree = self.tree;
         let colon = self.colon_after(k)?;
         let value_end = self.end_of(v).max(colon);
+        self.guard_removal(&(colon..value_end.max(tree.span(v).end)))?;
         if tree.is_flow(map) {
             self.edits
                 .replace(colon..value_end, format!(" {}", flow(fragment)));
@@ -364,7 +535,8 @@ impl<'t, 'a> Writer<'t, 'a> {
             }
             let at = self.line_end(value_end);
             let text = self.block_value(fragment, indent);
-            self.edits.insert(at, text);
+            let depth = 2 * indent + usize::from(matches!(fragment, Fragment::Seq(_)));
+            self.edits.insert_at_depth(at, text, depth);
         } else {
             let text = self.block_value(fragment, indent);
             self.edits.replace(colon..value_end, text);
@@ -388,7 +560,7 @@ impl<'t, 'a> Writer<'t, 'a> {
             // Entries that a planned deletion removes do not count: `{a: 1}` losing
             // `a` and gaining `b` must become `{b: …}`, not `{, b: …}`.
             let empty = tree
-                .entries(map)
+                .raw_entries(map)
                 .iter()
                 .all(|&(k, v)| self.edits.covers(&(tree.node(k).start..self.end_of(v))));
             self.insert_in_flow(map, empty, text);
@@ -407,32 +579,127 @@ impl<'t, 'a> Writer<'t, 'a> {
                 self.nl
             );
         }
-        let at = self.line_after(self.end_of(map));
-        self.insert_lines(at, text);
+        let at = self.line_after(self.insertion_end(map));
+        self.insert_lines(at, text, 2 * indent);
         Ok(())
     }
 
-    /// Inserts `text` before the closing bracket of a flow collection.
+    /// The first offset at or after `pos` that is not blank space, a line break or a
+    /// comment (inside a flow collection, where `#` after a blank starts a comment).
+    fn next_token(&self, pos: usize) -> usize {
+        let src = self.src().as_bytes();
+        let mut at = pos;
+        while at < src.len() {
+            match src[at] {
+                b' ' | b'\t' | b'\r' | b'\n' => at += 1,
+                b'#' if at == 0 || matches!(src[at - 1], b' ' | b'\t' | b'\r' | b'\n') => {
+                    at = memchr::memchr(b'\n', &src[at..]).map_or(src.len(), |i| at + i);
+                }
+                _ => break,
+            }
+        }
+        at
+    }
+
+    /// The children of a flow collection as written, each as the range from its start
+    /// to its end (an entry from its key to the end of its value).
+    fn flow_children(&self, collection: NodeId) -> Vec<Range<usize>> {
+        let tree = self.tree;
+        if tree.is_map(collection) {
+            tree.raw_entries(collection)
+                .iter()
+                .map(|&(k, v)| tree.span(k).start..self.end_of(v))
+                .collect()
+        } else {
+            tree.items(collection)
+                .iter()
+                .map(|&i| tree.span(i).start..self.end_of(i))
+                .collect()
+        }
+    }
+
+    /// Inserts `text` after the last item of a flow collection: right after the item (or
+    /// after the comma that follows it), so never inside a comment after it.
     fn insert_in_flow(&mut self, collection: NodeId, empty: bool, text: String) {
         let node = self.tree.node(collection);
-        let close = node.end - 1;
-        let before = self.src()[node.start + 1..close].trim_end();
-        let text = if empty {
-            text
-        } else if before.ends_with(',') {
-            format!(" {text}")
-        } else {
-            format!(", {text}")
+        let children = self.flow_children(collection);
+        let (at, text) = match children.last() {
+            Some(last) if !empty => {
+                let next = self.next_token(last.end);
+                if self.src().as_bytes().get(next) == Some(&b',') {
+                    (next + 1, format!(" {text}"))
+                } else {
+                    (last.end, format!(", {text}"))
+                }
+            }
+            _ => (node.start + 1, text),
         };
-        // Keep the insertion right after the last item, before blanks and the bracket.
-        let at = node.start + 1 + before.len();
         self.edits.insert(at, text);
+    }
+
+    /// Plans the removal of child `index` of a flow collection, together with the
+    /// removals already planned there: each run of removed children goes with the
+    /// commas between them and one comma next to the run.
+    fn remove_flow_child(&mut self, collection: NodeId, index: usize) {
+        let children = self.flow_children(collection);
+        let slot = match self.flow_removals.iter().position(|r| r.0 == collection) {
+            Some(i) => i,
+            None => {
+                self.flow_removals
+                    .push((collection, Vec::new(), Vec::new()));
+                self.flow_removals.len() - 1
+            }
+        };
+        let (_, removed, planned) = &mut self.flow_removals[slot];
+        if removed.contains(&index) {
+            return;
+        }
+        removed.push(index);
+        removed.sort_unstable();
+        for range in std::mem::take(planned) {
+            self.edits.withdraw_deletion(&range);
+        }
+        let removed = removed.clone();
+        let mut ranges = Vec::new();
+        let mut i = 0;
+        while i < removed.len() {
+            let first = removed[i];
+            let mut last = first;
+            while i + 1 < removed.len() && removed[i + 1] == last + 1 {
+                i += 1;
+                last += 1;
+            }
+            i += 1;
+            let range = if last + 1 < children.len() {
+                // Up to the next kept child: the commas and blanks between go too.
+                children[first].start..children[last + 1].start
+            } else if first > 0 {
+                // The run ends the collection: from the end of the kept child before it.
+                children[first - 1].end..children[last].end
+            } else {
+                // Every child goes, and a trailing comma with them.
+                let end = children[last].end;
+                let next = self.next_token(end);
+                let end = if self.src().as_bytes().get(next) == Some(&b',') {
+                    next + 1
+                } else {
+                    end
+                };
+                children[first].start..end
+            };
+            ranges.push(range);
+        }
+        for range in &ranges {
+            self.edits.delete(range.clone());
+        }
+        self.flow_removals[slot].2 = ranges;
     }
 
     /// Removes one entry of a mapping.
     pub fn remove_entry(&mut self, map: NodeId, k: NodeId) -> Result<(), Unsupported> {
+        self.guard_edit(map)?;
         let tree = self.tree;
-        let entries = tree.entries(map);
+        let entries = tree.raw_entries(map);
         let Some(pos) = entries.iter().position(|&(key, _)| key == k) else {
             return Err(unsupported(
                 tree.node(k).start,
@@ -440,10 +707,15 @@ impl<'t, 'a> Writer<'t, 'a> {
             ));
         };
         let (k, v) = entries[pos];
-        let range = if tree.is_flow(map) {
-            self.flow_item_range(tree.node(k).start, self.end_of(v))
-        } else if self.first_on_line(tree.node(k).start) {
-            self.line_start(tree.node(k).start)..self.line_after(self.end_of(v))
+        self.guard_removal(&(tree.span(k).start..tree.span(v).end.max(self.end_of(v))))?;
+        if tree.is_flow(map) {
+            self.remove_flow_child(map, pos);
+            return Ok(());
+        }
+        let range = if self.first_on_line(tree.node(k).start) {
+            let start = self.line_start(tree.node(k).start);
+            let end = self.line_after(self.insertion_end(v));
+            start..self.deletion_end(start, end)
         } else if let Some(&(next, _)) = entries.get(pos + 1) {
             // `- key: value` starting a sequence item: the next key moves up.
             tree.node(k).start..tree.node(next).start
@@ -457,30 +729,17 @@ impl<'t, 'a> Writer<'t, 'a> {
         Ok(())
     }
 
-    /// The range to delete for one item of a flow collection, with one comma.
-    fn flow_item_range(&self, start: usize, end: usize) -> Range<usize> {
-        let src = self.src();
-        let after = &src[end..];
-        let skip = after.len() - after.trim_start().len();
-        if after[skip..].starts_with(',') {
-            let rest = &after[skip + 1..];
-            let blanks = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-            return start..end + skip + 1 + blanks;
-        }
-        let before = src[..start].trim_end();
-        if before.ends_with(',') {
-            return before.len() - 1..end;
-        }
-        start..end
-    }
-
     /// Removes one item of a sequence.
     pub fn remove_item(&mut self, seq: NodeId, item: NodeId) -> Result<(), Unsupported> {
+        self.guard_edit(seq)?;
         let tree = self.tree;
         let node = tree.node(item);
+        self.guard_removal(&(node.start..node.end.max(self.end_of(item))))?;
         if tree.is_flow(seq) {
-            let range = self.flow_item_range(node.start, self.end_of(item));
-            self.edits.delete(range);
+            let Some(index) = tree.items(seq).iter().position(|&i| i == item) else {
+                return Err(unsupported(node.start, "item is not in this sequence"));
+            };
+            self.remove_flow_child(seq, index);
             return Ok(());
         }
         let dash = self.dash_of(item)?;
@@ -490,8 +749,9 @@ impl<'t, 'a> Writer<'t, 'a> {
                 "cannot remove an item of a nested inline sequence",
             ));
         }
-        let range = self.line_start(dash)..self.line_after(self.end_of(item));
-        self.edits.delete(range);
+        let start = self.line_start(dash);
+        let end = self.line_after(self.insertion_end(item));
+        self.edits.delete(start..self.deletion_end(start, end));
         Ok(())
     }
 
@@ -515,6 +775,7 @@ impl<'t, 'a> Writer<'t, 'a> {
         if items.is_empty() {
             return Ok(());
         }
+        self.guard_edit(seq)?;
         if tree.is_flow(seq) {
             let body: Vec<String> = items.iter().map(flow).collect();
             let empty = tree
@@ -536,8 +797,8 @@ impl<'t, 'a> Writer<'t, 'a> {
         for item in items {
             text.push_str(&self.seq_item(item, dash_col));
         }
-        let at = self.line_after(self.end_of(seq));
-        self.insert_lines(at, text);
+        let at = self.line_after(self.insertion_end(seq));
+        self.insert_lines(at, text, 2 * dash_col + 1);
         Ok(())
     }
 
@@ -552,8 +813,10 @@ impl<'t, 'a> Writer<'t, 'a> {
         if items.is_empty() {
             return self.remove_item(seq, item);
         }
+        self.guard_edit(seq)?;
         let tree = self.tree;
         let node = tree.node(item);
+        self.guard_removal(&(node.start..node.end.max(self.end_of(item))))?;
         if tree.is_flow(seq) {
             let body: Vec<String> = items.iter().map(flow).collect();
             self.edits
@@ -660,9 +923,19 @@ pub fn flow(fragment: &Fragment) -> String {
     }
 }
 
+/// Start of the line that holds `pos`: a byte-order mark is not part of the first line's
+/// columns (a new root key written after it at column 1 would be invalid YAML).
+fn line_start(src: &str, pos: usize) -> usize {
+    match src[..pos].rfind('\n') {
+        Some(i) => i + 1,
+        None if src.starts_with('\u{feff}') && pos >= 3 => 3,
+        None => 0,
+    }
+}
+
 /// The column where a key's line content starts, properties (`&a`, `!!str`) included.
 fn key_column(src: &str, key_start: usize) -> usize {
-    let line_start = src[..key_start].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = line_start(src, key_start);
     let mut at = key_start;
     loop {
         let before = src[line_start..at].trim_end_matches([' ', '\t']);
@@ -681,10 +954,10 @@ fn key_column(src: &str, key_start: usize) -> usize {
 fn indent_step(tree: &Tree) -> usize {
     let Some(root) = tree.root else { return 2 };
     let root_col = key_column(tree.src, tree.node(root).start);
-    tree.entries(root)
+    tree.raw_entries(root)
         .iter()
         .find_map(|&(_, v)| {
-            let first_key = tree.entries(v).first()?.0;
+            let first_key = tree.raw_entries(v).first()?.0;
             (tree.is_map(v) && !tree.is_flow(v))
                 .then(|| key_column(tree.src, tree.node(first_key).start))
         })

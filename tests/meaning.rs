@@ -71,6 +71,11 @@ fn assert_refused(out: &Out, at: &str, what: &str) {
     );
 }
 
+/// The router Service, a LoadBalancer, with `metadata_rest` after its namespace.
+fn lb(metadata_rest: &str) -> String {
+    service(metadata_rest, "spec:\n  type: LoadBalancer\n")
+}
+
 fn service(metadata_rest: &str, rest: &str) -> String {
     format!(
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: spaces-router\n  namespace: upbound-system\n{metadata_rest}{rest}"
@@ -87,10 +92,7 @@ fn yaml11_line_breaks_are_refused_with_their_position() {
         ("\u{2029}", "U+2029"),
     ] {
         // Hidden in a comment: Kubernetes reads the text after it as a key.
-        let input = service(
-            &format!("  annotations: # note{brk}    {SSL_CERT}: arn\n"),
-            "spec:\n  type: LoadBalancer\n",
-        );
+        let input = lb(&format!("  annotations: # note{brk}    {SSL_CERT}: arn\n"));
         assert_refused(&render(input.clone()), "6:22: document 1", name);
         let check = run(&["check", "--cloud", "aws"], input);
         assert_ne!(check.code, 0, "check must not pass: {}", check.stdout);
@@ -105,23 +107,16 @@ fn yaml11_line_breaks_are_refused_with_their_position() {
 
 #[test]
 fn new_keys_in_a_multiline_flow_mapping_stay_out_of_a_trailing_comment() {
-    let input = service(
-        "  annotations: {\n    a: \"b\", # first\n    c: \"d\" # last\n    }\n",
-        "spec:\n  type: LoadBalancer\n",
-    );
+    let input = lb("  annotations: {\n    a: \"b\", # first\n    c: \"d\" # last\n    }\n");
     let out = rendered(&["--cloud", "aws"], &input);
     assert_eq!(
         out,
-        service(
+        lb(
             "  annotations: {\n    a: \"b\", # first\n    c: \"d\", service.beta.kubernetes.io/aws-load-balancer-type: \"external\", service.beta.kubernetes.io/aws-load-balancer-scheme: \"internet-facing\", service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: \"ip\" # last\n    }\n",
-            "spec:\n  type: LoadBalancer\n",
         )
     );
     // An empty flow mapping with a comment inside it.
-    let input = service(
-        "  annotations: { # none yet\n    }\n",
-        "spec:\n  type: LoadBalancer\n",
-    );
+    let input = lb("  annotations: { # none yet\n    }\n");
     let out = rendered(&["--cloud", "aws"], &input);
     assert!(
         out.contains(
@@ -136,10 +131,9 @@ fn new_keys_in_a_multiline_flow_mapping_stay_out_of_a_trailing_comment() {
 
 #[test]
 fn merge_keys_are_read_merged_by_check_and_refused_by_render() {
-    let input = service(
-        &format!("  annotations: {{<<: {{{SSL_CERT}: \"arn:aws:acm:x\"}}}}\n"),
-        "spec:\n  type: LoadBalancer\n",
-    );
+    let input = lb(&format!(
+        "  annotations: {{<<: {{{SSL_CERT}: \"arn:aws:acm:x\"}}}}\n"
+    ));
     let check = run(&["check", "--cloud", "aws"], input.clone());
     assert!(check.stdout.contains("SE104"), "{}", check.stdout);
     assert!(!check.stdout.contains("SE501"), "{}", check.stdout);
@@ -156,26 +150,19 @@ fn merge_keys_are_read_merged_by_check_and_refused_by_render() {
 
 #[test]
 fn editing_a_node_whose_anchor_is_aliased_is_refused() {
-    let input = service(
-        "  annotations: &shared\n    x: \"1\"\n  labels: *shared\n",
-        "spec:\n  type: LoadBalancer\n",
-    );
+    let input = lb("  annotations: &shared\n    x: \"1\"\n  labels: *shared\n");
     assert_refused(&render(input), "7:5: document 1", "anchor");
     // An anchor nobody uses is no reason to refuse.
-    let input = service(
-        "  annotations: &unused\n    x: \"1\"\n",
-        "spec:\n  type: LoadBalancer\n",
-    );
+    let input = lb("  annotations: &unused\n    x: \"1\"\n");
     let out = rendered(&["--cloud", "aws"], &input);
     assert!(out.contains(&format!("    x: \"1\"\n{AWS_SET}")), "{out}");
 }
 
 #[test]
 fn removing_an_entry_that_defines_a_used_anchor_is_refused() {
-    let input = service(
-        &format!("  annotations:\n    {SSL_CERT}: &arn \"arn:aws:acm:x\"\n    copy: *arn\n"),
-        "spec:\n  type: LoadBalancer\n",
-    );
+    let input = lb(&format!(
+        "  annotations:\n    {SSL_CERT}: &arn \"arn:aws:acm:x\"\n    copy: *arn\n"
+    ));
     assert_refused(&render(input), "7:65: document 1", "anchor");
     let src = "a:\n  x: &v 1\n  y: 2\nb: *v\n";
     let tree = Tree::parse(src).unwrap();
@@ -251,10 +238,8 @@ fn tagged_scalars_are_read_by_their_tag() {
     assert_eq!(string("d"), Some("x"));
 
     // Render replaces the value and its tag: `!!bool "external"` is not a string either.
-    let input = service(
-        "  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: !!bool true\n",
-        "spec:\n  type: LoadBalancer\n",
-    );
+    let input =
+        lb("  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: !!bool true\n");
     let out = rendered(&["--cloud", "aws"], &input);
     assert!(!out.contains("!!bool"), "{out}");
     assert!(
@@ -271,17 +256,13 @@ fn tagged_scalars_are_read_by_their_tag() {
 
 #[test]
 fn keep_chomped_block_scalars_keep_their_trailing_newlines() {
-    let input = service(
-        "  annotations:\n    note: |+\n      kept\n\n",
-        "spec:\n  type: LoadBalancer\n",
-    );
+    let input = lb("  annotations:\n    note: |+\n      kept\n\n");
     let out = rendered(&["--cloud", "aws"], &input);
     assert_eq!(
         out,
-        service(
-            &format!("  annotations:\n    note: |+\n      kept\n\n{AWS_SET}"),
-            "spec:\n  type: LoadBalancer\n"
-        )
+        lb(&format!(
+            "  annotations:\n    note: |+\n      kept\n\n{AWS_SET}"
+        ),)
     );
 }
 
@@ -290,10 +271,9 @@ fn keep_chomped_block_scalars_keep_their_trailing_newlines() {
 #[test]
 fn removing_the_last_two_entries_of_a_flow_mapping() {
     // What Helm's `toJson` renders.
-    let input = service(
-        &format!("  annotations: {{\"{SSL_CERT}\":\"arn:aws:acm:x\",\"{SSL_PORTS}\":\"443\"}}\n"),
-        "spec:\n  type: LoadBalancer\n",
-    );
+    let input = lb(&format!(
+        "  annotations: {{\"{SSL_CERT}\":\"arn:aws:acm:x\",\"{SSL_PORTS}\":\"443\"}}\n"
+    ));
     let out = rendered(&["--cloud", "aws"], &input);
     assert!(
         out.contains(
@@ -302,12 +282,9 @@ fn removing_the_last_two_entries_of_a_flow_mapping() {
         "{out}"
     );
     assert!(!out.contains("ssl-"), "{out}");
-    let input = service(
-        &format!(
-            "  annotations: {{\"keep\":\"1\",\"{SSL_CERT}\":\"arn:aws:acm:x\",\"{SSL_PORTS}\":\"443\"}}\n"
-        ),
-        "spec:\n  type: LoadBalancer\n",
-    );
+    let input = lb(&format!(
+        "  annotations: {{\"keep\":\"1\",\"{SSL_CERT}\":\"arn:aws:acm:x\",\"{SSL_PORTS}\":\"443\"}}\n"
+    ));
     let out = rendered(&["--cloud", "aws"], &input);
     assert!(
         out.contains("  annotations: {\"keep\":\"1\", service.beta.kubernetes.io/aws-load-balancer-type: \"external\", "),

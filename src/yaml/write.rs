@@ -269,16 +269,7 @@ impl<'t, 'a> Writer<'t, 'a> {
     /// A block scalar's own end moves back before its trailing line breaks.
     fn end_of(&self, id: NodeId) -> usize {
         let end = self.tree.span(id).end;
-        let mut last = id;
-        loop {
-            match self.tree.node(last).kind {
-                NodeKind::Map { entries, .. } if !entries.is_empty() => {
-                    last = entries[entries.len() - 1].1;
-                }
-                NodeKind::Seq { items, .. } if !items.is_empty() => last = items[items.len() - 1],
-                _ => break,
-            }
-        }
+        let last = self.last_leaf(id);
         let empty_plain = matches!(
             self.tree.node(last).kind,
             NodeKind::Scalar {

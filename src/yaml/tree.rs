@@ -1003,6 +1003,9 @@ impl<'a> Tree<'a> {
     /// applying the entries of its mapping (or of each mapping of its sequence, the
     /// last first, so that earlier ones win), and the last value of a key wins.
     fn merge_view(&mut self) {
+        if memchr::memmem::find(self.src.as_bytes(), b"<<").is_none() {
+            return;
+        }
         let with_merge: Vec<NodeId> = (0..self.len() as NodeId)
             .filter(|&id| self.is_map(id) && !self.is_alias(id))
             .filter(|&id| self.raw_entries(id).iter().any(|k| self.is_merge_key(k.0)))

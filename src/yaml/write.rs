@@ -686,6 +686,17 @@ impl<'t, 'a> Writer<'t, 'a> {
         self.flow_removals[slot].2 = ranges;
     }
 
+    /// Replaces a whole node's text by `text` (a flow collection rewritten from its own
+    /// entries, say), with the same refusals as the other edits: not through an alias,
+    /// not in a mapping with a merge key, not inside or over an anchor an alias uses.
+    pub fn replace_node(&mut self, node: NodeId, text: String) -> Result<(), Unsupported> {
+        self.guard_edit(node)?;
+        let span = self.tree.span(node);
+        self.guard_removal(&span)?;
+        self.edits.replace(span, text);
+        Ok(())
+    }
+
     /// Removes one entry of a mapping.
     pub fn remove_entry(&mut self, map: NodeId, k: NodeId) -> Result<(), Unsupported> {
         self.guard_edit(map)?;
@@ -1221,6 +1232,24 @@ mod tests {
                 "{src:?}"
             );
         }
+    }
+
+    #[test]
+    fn replacing_a_node_is_refused_where_other_edits_are() {
+        let src = "a: &x {m: 1}\nb: *x\nc: {<<: {m: 2}}\nd: {m: 3}\n";
+        let tree = Tree::parse(src).unwrap();
+        let root = tree.root.unwrap();
+        let mut w = Writer::new(&tree);
+        for key in ["a", "b", "c"] {
+            let node = tree.entry(root, key).unwrap().1;
+            assert!(w.replace_node(node, "{}".into()).is_err(), "{key}");
+        }
+        let d = tree.get(root, "d").unwrap();
+        w.replace_node(d, "{m: \"4\"}".into()).unwrap();
+        assert_eq!(
+            w.edits.apply(src).unwrap(),
+            "a: &x {m: 1}\nb: *x\nc: {<<: {m: 2}}\nd: {m: \"4\"}\n"
+        );
     }
 
     #[test]

@@ -593,18 +593,23 @@ impl<'t, 'a> Writer<'t, 'a> {
     }
 
     /// The children of a flow collection as written, each as the range from its start
-    /// to its end (an entry from its key to the end of its value).
+    /// (its properties, `&a` or `!!str`, included) to its end (an entry from its key to
+    /// the end of its value).
     fn flow_children(&self, collection: NodeId) -> Vec<Range<usize>> {
         let tree = self.tree;
+        let start = |id: NodeId| {
+            self.properties_start(id)
+                .unwrap_or_else(|_| tree.span(id).start)
+        };
         if tree.is_map(collection) {
             tree.raw_entries(collection)
                 .iter()
-                .map(|&(k, v)| tree.span(k).start..self.end_of(v))
+                .map(|&(k, v)| start(k)..self.end_of(v))
                 .collect()
         } else {
             tree.items(collection)
                 .iter()
-                .map(|&i| tree.span(i).start..self.end_of(i))
+                .map(|&i| start(i)..self.end_of(i))
                 .collect()
         }
     }
@@ -1232,6 +1237,25 @@ mod tests {
                 "{src:?}"
             );
         }
+    }
+
+    #[test]
+    fn flow_removals_take_the_properties_of_what_they_remove() {
+        let out = edit(
+            "a: {!!str x: 1, &k y: 2, z: 3}\ns: [&i 1, !!int 2]\n",
+            |w| {
+                let root = w.tree.root.unwrap();
+                let a = w.tree.get(root, "a").unwrap();
+                for key in ["x", "y"] {
+                    let (k, _) = w.tree.entry(a, key).unwrap();
+                    w.remove_entry(a, k).unwrap();
+                }
+                let s = w.tree.get(root, "s").unwrap();
+                let item = w.tree.items(s)[0];
+                w.remove_item(s, item).unwrap();
+            },
+        );
+        assert_eq!(out, "a: {z: 3}\ns: [!!int 2]\n");
     }
 
     #[test]

@@ -269,7 +269,12 @@ impl<'a> Tree<'a> {
             let mut duplicates = Vec::new();
             if parsers != Parsers::Strict {
                 if let Some(root) = super::fast::parse(src, b, &mut duplicates) {
-                    return Ok(Some(Self::finish(src, b, Some(root), duplicates)));
+                    let tree = Self::finish(src, b, Some(root), duplicates);
+                    // A merge Kubernetes refuses is the strict parser's to report.
+                    if tree.check_merges().is_ok() {
+                        return Ok(Some(tree));
+                    }
+                    duplicates = Vec::new();
                 }
                 duplicates.clear();
             }
@@ -438,7 +443,17 @@ impl<'a> Tree<'a> {
                     let id = push(b, K_ALIAS, start, end, 0, 0);
                     // The most recent definition of that anchor id (ids are unique).
                     let target = b.anchors.iter().rev().find(|&&(a, _)| a == anchor);
-                    b.slots[id as usize].x = target.map_or(0, |&(_, node)| node + 1);
+                    if let Some(&(_, node)) = target {
+                        // go-yaml refuses an anchor whose value contains an alias of it.
+                        if b.open.iter().any(|o| o.id == node) {
+                            return Err(plain(ParseError {
+                                message: "an alias inside the node its anchor names; Kubernetes rejects a value that contains itself".to_string(),
+                                line: span.start.line(),
+                                column: span.start.col() + 1,
+                            }));
+                        }
+                        b.slots[id as usize].x = node + 1;
+                    }
                     id
                 }
                 Event::MappingStart(style, anchor, _) | Event::SequenceStart(style, anchor, _) => {
@@ -1007,58 +1022,77 @@ impl<'a> Tree<'a> {
             return;
         }
         let with_merge: Vec<NodeId> = (0..self.len() as NodeId)
-            .filter(|&id| self.is_map(id) && !self.is_alias(id))
+            .filter(|&id| self.tags[id as usize] & KIND_MASK == K_MAP)
             .filter(|&id| self.raw_entries(id).iter().any(|k| self.is_merge_key(k.0)))
             .collect();
         if with_merge.is_empty() {
             return;
         }
+        // Each mapping's merged entries once, in any order (a merged mapping may come
+        // after the one merging it): a mapping merged many times, or through many
+        // levels, costs its distinct keys each time, never an expansion.
+        let mut memo = std::collections::HashMap::new();
+        for &map in &with_merge {
+            self.merged_entries(map, &mut memo);
+        }
         let mut merged = Vec::new();
         let mut pairs = Vec::new();
         for map in with_merge {
-            let mut applied = Vec::new();
-            self.apply_entries(map, &mut applied, 0);
-            // Keep the last of each scalar key, where it was last applied.
-            let mut seen = std::collections::HashSet::new();
-            let mut kept: Vec<(NodeId, NodeId)> = applied
-                .iter()
-                .rev()
-                .filter(|&&(k, _)| self.scalar(k).is_none_or(|name| seen.insert(name)))
-                .copied()
-                .collect();
-            kept.reverse();
+            let kept = &memo[&map];
             merged.push((map, pairs.len() as u32, kept.len() as u32));
-            pairs.extend(kept);
+            pairs.extend_from_slice(kept);
         }
         let meaning = self.meaning.get_or_insert_with(Box::default);
         meaning.merged = merged;
         meaning.merged_pairs = pairs;
     }
 
-    /// Appends the entries of `map` with merge keys applied (see [`Tree::merge_view`]).
-    fn apply_entries(&self, map: NodeId, out: &mut Vec<(NodeId, NodeId)>, depth: usize) {
-        // Anchors cannot refer forward, so merges nest at most as deep as the document;
-        // the bound only guards against a pathological chain.
-        if depth > 64 {
+    /// The entries of `map` with merge keys applied (see [`Tree::merge_view`]), the last
+    /// of each key kept where it was last applied, memoized.
+    fn merged_entries(
+        &self,
+        map: NodeId,
+        memo: &mut std::collections::HashMap<NodeId, Vec<(NodeId, NodeId)>>,
+    ) {
+        if memo.contains_key(&map) {
             return;
         }
+        // Aliases cannot refer to a node that contains them (refused while parsing),
+        // so the recursion ends; the placeholder only guards against a cycle anyway.
+        memo.insert(map, Vec::new());
+        let mut applied = Vec::new();
         for &(k, v) in self.raw_entries(map) {
             if !self.is_merge_key(k) {
-                out.push((k, v));
+                applied.push((k, v));
                 continue;
             }
             let v = self.resolve(v);
-            if self.tags[v as usize] & KIND_MASK == K_MAP {
-                self.apply_entries(v, out, depth + 1);
+            let sources: Vec<NodeId> = if self.tags[v as usize] & KIND_MASK == K_MAP {
+                vec![v]
             } else {
-                for &item in self.items(v).iter().rev() {
-                    let item = self.resolve(item);
-                    if self.tags[item as usize] & KIND_MASK == K_MAP {
-                        self.apply_entries(item, out, depth + 1);
-                    }
+                self.items(v)
+                    .iter()
+                    .rev()
+                    .map(|&i| self.resolve(i))
+                    .collect()
+            };
+            for source in sources {
+                if self.tags[source as usize] & KIND_MASK != K_MAP {
+                    continue;
                 }
+                self.merged_entries(source, memo);
+                applied.extend_from_slice(&memo[&source]);
             }
         }
+        let mut seen = std::collections::HashSet::new();
+        let mut kept: Vec<(NodeId, NodeId)> = applied
+            .iter()
+            .rev()
+            .filter(|&&(k, _)| self.scalar(k).is_none_or(|name| seen.insert(name)))
+            .copied()
+            .collect();
+        kept.reverse();
+        memo.insert(map, kept);
     }
 
     /// Refuses a merge key whose value is not a mapping or a sequence of mappings:
@@ -1191,6 +1225,33 @@ mod tests {
         assert!(tree.is_alias(b));
         assert_eq!(tree.scalar(b), None);
         assert_eq!(tree.len(), 7);
+    }
+
+    #[test]
+    fn merges_and_aliases_kubernetes_refuses_are_refused() {
+        for src in [
+            "a:\n  <<: x\n",
+            "a: {<<: [x]}\n",
+            "a: &x [*x]\n",
+            "a: &x {b: {<<: *x}}\n",
+        ] {
+            assert!(Tree::parse(src).is_err(), "{src:?}");
+            assert!(Tree::parse_strict(src).is_err(), "{src:?}");
+        }
+    }
+
+    #[test]
+    fn merges_through_many_levels_cost_their_keys_only() {
+        // Each level merges the one before it twenty times: expanding would take 20^12.
+        let mut src = String::from("l0: &l0 {k: v}\n");
+        for i in 1..12 {
+            let aliases = vec![format!("*l{}", i - 1); 20].join(", ");
+            src.push_str(&format!("l{i}: &l{i} {{<<: [{aliases}], k{i}: v}}\n"));
+        }
+        let tree = Tree::parse(&src).unwrap();
+        let last = tree.get(tree.root.unwrap(), "l11").unwrap();
+        assert_eq!(tree.entries(last).len(), 12);
+        assert_eq!(tree.str_at(last, &["k"]), Some("v"));
     }
 
     #[test]

@@ -31,14 +31,19 @@ pub enum View {
 pub const NON_STRING: &str = "<non-string>";
 pub const NON_STRING_KEY: &str = "<non-string key>";
 
-/// The view of a node.
-pub fn view(tree: &Tree, id: NodeId) -> View {
-    view_at(tree, id, 0)
+/// How many nodes a stream's views may visit: aliases of aliases expand (a thousand
+/// lines can stand for billions of nodes), which a comparison need not follow.
+const BUDGET: usize = 1 << 20;
+
+/// The view of a node, or `None` past the budget.
+pub fn view(tree: &Tree, id: NodeId, budget: &mut usize) -> Option<View> {
+    view_at(tree, id, 0, budget)
 }
 
-fn view_at(tree: &Tree, id: NodeId, depth: usize) -> View {
+fn view_at(tree: &Tree, id: NodeId, depth: usize, budget: &mut usize) -> Option<View> {
+    *budget = budget.checked_sub(1)?;
     if depth > 200 {
-        return View::NonString(None);
+        return Some(View::NonString(None));
     }
     if tree.is_map(id) {
         let mut map = BTreeMap::new();
@@ -46,23 +51,23 @@ fn view_at(tree: &Tree, id: NodeId, depth: usize) -> View {
             let key = tree
                 .string(k)
                 .map_or_else(|| NON_STRING_KEY.to_string(), str::to_string);
-            map.insert(key, view_at(tree, v, depth + 1));
+            map.insert(key, view_at(tree, v, depth + 1, budget)?);
         }
-        return View::Map(map);
+        return Some(View::Map(map));
     }
     if tree.is_seq(id) {
-        return View::Seq(
-            tree.items(id)
-                .iter()
-                .map(|&i| view_at(tree, i, depth + 1))
-                .collect(),
-        );
+        let items: Option<Vec<View>> = tree
+            .items(id)
+            .iter()
+            .map(|&i| view_at(tree, i, depth + 1, budget))
+            .collect();
+        return items.map(View::Seq);
     }
     if let Some(s) = tree.string(id) {
-        return View::Str(s.to_string());
+        return Some(View::Str(s.to_string()));
     }
     let id = tree.resolve(id);
-    match tree.node(id).kind {
+    Some(match tree.node(id).kind {
         NodeKind::Scalar {
             value,
             style: Style::Plain,
@@ -71,7 +76,7 @@ fn view_at(tree: &Tree, id: NodeId, depth: usize) -> View {
             if tree.is_null(id) { "null" } else { value }.to_string(),
         )),
         _ => View::NonString(None),
-    }
+    })
 }
 
 impl View {
@@ -284,6 +289,8 @@ pub struct Views {
     pub texts: Vec<String>,
 }
 
+/// The views of a stream's documents; `Err` when it does not parse, or its aliases
+/// expand past the budget (then the error starts with "budget").
 pub fn views(text: &str) -> Result<Views, String> {
     let stream = Stream::parse(text, "<meaning>", "upbound-system").map_err(|e| e.to_string())?;
     let mut out = Views {
@@ -291,6 +298,7 @@ pub fn views(text: &str) -> Result<Views, String> {
         content: Vec::new(),
         texts: Vec::new(),
     };
+    let mut budget = BUDGET;
     for doc in &stream.docs {
         out.texts.push(doc.text.to_string());
         let root = doc
@@ -300,7 +308,9 @@ pub fn views(text: &str) -> Result<Views, String> {
         match root {
             Some((tree, r)) => {
                 out.content.push(Some(out.views.len()));
-                out.views.push(view(tree, r));
+                let v = view(tree, r, &mut budget)
+                    .ok_or_else(|| "budget: aliases expand too far to compare".to_string())?;
+                out.views.push(v);
             }
             None => out.content.push(None),
         }
@@ -358,7 +368,11 @@ pub fn align(input: &Views, output: &Views) -> Result<Alignment, String> {
 
 /// The span tree's verdict: the output means the input plus edits render may make.
 pub fn check(input: &str, output: &str) -> Result<(), String> {
-    let (a, b) = (views(input)?, views(output)?);
+    let a = match views(input) {
+        Err(e) if e.starts_with("budget") => return Ok(()),
+        other => other?,
+    };
+    let b = views(output)?;
     let alignment = align(&a, &b)?;
     for &(i, j, identical) in &alignment.pairs {
         if identical {

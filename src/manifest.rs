@@ -306,20 +306,27 @@ fn value_in<'a>(tree: &Tree<'a>, value: &str) -> Cow<'a, str> {
     }
 }
 
+/// The object a mapping node holds: its `kind`, `apiVersion`, `metadata.name` and
+/// `metadata.namespace` read as Kubernetes reads them (a `kind: !!binary Service` or a
+/// `kind: 12` is no object kind, and such a node is no object to edit).
 fn object_at<'a>(tree: &Tree<'a>, node: NodeId, default_namespace: &'a str) -> Option<Object<'a>> {
     if !tree.is_map(node) {
         return None;
     }
-    let kind = value_in(tree, tree.str_at(node, &["kind"])?);
+    let kind = value_in(tree, tree.string_at(node, &["kind"])?);
     Some(Object {
         node,
-        api_version: value_in(tree, tree.str_at(node, &["apiVersion"]).unwrap_or_default()),
+        api_version: value_in(
+            tree,
+            tree.string_at(node, &["apiVersion"]).unwrap_or_default(),
+        ),
         name: value_in(
             tree,
-            tree.str_at(node, &["metadata", "name"]).unwrap_or_default(),
+            tree.string_at(node, &["metadata", "name"])
+                .unwrap_or_default(),
         ),
         namespace: match tree
-            .str_at(node, &["metadata", "namespace"])
+            .string_at(node, &["metadata", "namespace"])
             .filter(|ns| !ns.is_empty())
         {
             Some(ns) => value_in(tree, ns),

@@ -361,3 +361,22 @@ fn helm4_multiline_single_quoted_strings_with_the_quote_at_column_0_are_read() {
     let check = run(&["check", "--cloud", "aws"], input);
     assert!(!check.stdout.contains("SE503"), "{}", check.stdout);
 }
+
+// Found by the yaml_meaning fuzz target: a `kind` Kubernetes does not read as a string.
+
+#[test]
+fn an_object_whose_kind_is_not_a_string_is_not_an_object() {
+    let input = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/fuzz/yaml_meaning/fuzz-kind-binary-tag.yaml"
+    ))
+    .unwrap();
+    let (_, input) = input.split_once('\n').unwrap();
+    assert!(input.contains("kind: !!binary Service"));
+    let out = run(&["--cloud", "aws"], input);
+    // Not a Service to Kubernetes (a base64 `kind`): not edited, whatever else happens.
+    assert!(out.code == 0 || out.code == 2, "{}", out.stderr);
+    if out.code == 0 {
+        assert_eq!(out.stdout, input);
+    }
+}

@@ -995,6 +995,12 @@ impl<'a> Tree<'a> {
         self.path(from, keys).and_then(|n| self.scalar(n))
     }
 
+    /// The value at a path of mapping keys when Kubernetes reads it as a string (see
+    /// [`Tree::string`]).
+    pub fn string_at(&self, from: NodeId, keys: &[&str]) -> Option<&str> {
+        self.path(from, keys).and_then(|n| self.string(n))
+    }
+
     /// `(key, value)` pairs of a mapping whose keys and values are scalars.
     pub fn string_pairs(&self, map: NodeId) -> Vec<(&str, &str)> {
         self.entries(map)

@@ -380,3 +380,25 @@ fn an_object_whose_kind_is_not_a_string_is_not_an_object() {
         assert_eq!(out.stdout, input);
     }
 }
+
+// Found by the yaml_meaning fuzz target: removing the last entry of a tagged mapping left
+// `annotations: !!bool` with no value, a tagged empty scalar Kubernetes refuses.
+
+#[test]
+fn a_mapping_with_a_tag_is_not_edited() {
+    let input = lb(&format!("  annotations: !!map\n    {SSL_CERT}: arn\n"));
+    assert_refused(&render(input), "7:5: document 1", "tag");
+    let input = lb("  annotations: !x {a: \"1\"}\n");
+    assert_refused(&render(input), "6:19: document 1", "tag");
+    let input = service("", "spec: !!map {type: ClusterIP}\n");
+    let out = run(&["--cloud", "aws", "--mode", "load-balancer"], input);
+    assert_refused(&out, "6:13: document 1", "tag");
+    // The input the fuzzer found.
+    let found = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/fuzz/yaml_meaning/fuzz-tagged-mapping-emptied.yaml"
+    ))
+    .unwrap();
+    let (_, found) = found.split_once('\n').unwrap();
+    assert_refused(&render(found), "8:5: document 1", "tag");
+}

@@ -92,9 +92,10 @@ struct Slot {
     x: u32,
 }
 
-// Tag byte layout: bits 0-1 the kind, bits 2-4 the scalar style, bit 5 tagged, bit 6 the
-// value lives in `owned` rather than in the source, bit 7 a flow collection or, for a
-// scalar, a value described in `extra` (offset and length) rather than by the span.
+// Tag byte layout: bits 0-1 the kind, bits 2-4 the scalar style, bit 5 tagged (any node
+// but an alias), bit 6 the value lives in `owned` rather than in the source, bit 7 a flow
+// collection or, for a scalar, a value described in `extra` (offset and length) rather
+// than by the span.
 const KIND_MASK: u8 = 0b11;
 const K_SCALAR: u8 = 0;
 const K_MAP: u8 = 1;
@@ -456,7 +457,8 @@ impl<'a> Tree<'a> {
                     }
                     id
                 }
-                Event::MappingStart(style, anchor, _) | Event::SequenceStart(style, anchor, _) => {
+                Event::MappingStart(style, anchor, ref tag)
+                | Event::SequenceStart(style, anchor, ref tag) => {
                     let mut tag_byte = if matches!(event, Event::MappingStart(..)) {
                         K_MAP
                     } else {
@@ -464,6 +466,9 @@ impl<'a> Tree<'a> {
                     };
                     if style == StructureStyle::Flow {
                         tag_byte |= FLOW;
+                    }
+                    if tag.is_some() {
+                        tag_byte |= TAGGED;
                     }
                     open(b, tag_byte, start, end);
                     if anchor != 0 {
@@ -965,6 +970,11 @@ impl<'a> Tree<'a> {
     pub fn is_flow(&self, id: NodeId) -> bool {
         let tag = self.tags[id as usize];
         matches!(tag & KIND_MASK, K_MAP | K_SEQ) && tag & FLOW != 0
+    }
+
+    /// Whether the node itself carries a tag (`!!map {…}`, `!x [..]`, `!!str v`).
+    pub fn is_tagged(&self, id: NodeId) -> bool {
+        self.tags[id as usize] & KIND_MASK != K_ALIAS && self.tags[id as usize] & TAGGED != 0
     }
 
     pub fn is_alias(&self, id: NodeId) -> bool {

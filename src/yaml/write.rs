@@ -135,6 +135,14 @@ impl<'t, 'a> Writer<'t, 'a> {
                 "cannot edit through an alias (`*name`); write the value out in the template",
             ));
         }
+        if (tree.is_map(node) || tree.is_seq(node)) && tree.is_tagged(node) {
+            // Emptied, `annotations: !!map` would become a tagged empty scalar, which
+            // Kubernetes refuses (found by fuzzing); and a tag may change the reading.
+            return Err(unsupported(
+                span.start,
+                "cannot edit a mapping or sequence that carries a tag (`!!map`, `!name`); remove the tag in the template",
+            ));
+        }
         if tree.has_merge(node) {
             return Err(unsupported(
                 span.start,

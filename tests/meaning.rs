@@ -402,3 +402,18 @@ fn a_mapping_with_a_tag_is_not_edited() {
     let (_, found) = found.split_once('\n').unwrap();
     assert_refused(&render(found), "8:5: document 1", "tag");
 }
+
+// Found by the oracle on the yaml_meaning corpus: a control character in a comment, which
+// the strict parser does not look at, and for which Kubernetes rejects the whole stream.
+
+#[test]
+fn control_characters_are_refused_even_in_comments() {
+    for (c, what) in [
+        ("\u{1}", "control character"),
+        ("\u{7f}", "control character"),
+        ("\u{9f}", "C1 control"),
+    ] {
+        let input = format!("kind: ConfigMap\n---\n# a hook{c}\nkind: Secret\n");
+        assert_refused(&render(input), "3:9: document 2", what);
+    }
+}

@@ -417,3 +417,25 @@ fn control_characters_are_refused_even_in_comments() {
         assert_refused(&render(input), "3:9: document 2", what);
     }
 }
+
+// Found by the yaml_meaning fuzz target: a document read with relaxed indentation for
+// Helm 4's quoted string also had an under-indented flow mapping; once render replaced
+// the string, its own output no longer parsed. go-yaml reads both layouts.
+
+#[test]
+fn under_indented_flow_collections_are_read_as_kubernetes_reads_them() {
+    let input = lb("  annotations: {\n    a: \"b\"\n  }\n");
+    let out = rendered(&["--cloud", "aws"], &input);
+    assert!(
+        out.contains("  annotations: {\n    a: \"b\", service.beta"),
+        "{out}"
+    );
+    let found = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/fuzz/yaml_meaning/fuzz-relaxed-flow-after-quoted.yaml"
+    ))
+    .unwrap();
+    let (args, found) = found.split_once('\n').unwrap();
+    let args: Vec<&str> = args.split_whitespace().collect();
+    rendered(&args, found);
+}

@@ -285,12 +285,18 @@ impl<'a> Tree<'a> {
             let root = match Self::parse_events(src, b, &mut duplicates, true) {
                 // Helm 4 re-serializes documents and writes a multi-line quoted string
                 // that ends in a line break with its closing quote at column 0. YAML 1.2
-                // wants continuation lines indented; go-yaml (Kubernetes, Helm) and
-                // libyaml read any indentation there, as does the parser's relaxed mode,
-                // on the same text: the spans stay those of the input.
-                // When the relaxed reading fails too, the strict error stands (a quote
-                // left open is reported where the next line leaves it).
-                Err((strict, ErrorKind::InvalidQuotedScalarIndent)) => {
+                // wants continuation lines of quoted scalars and the entries and brackets
+                // of flow collections indented past the enclosing block; go-yaml
+                // (Kubernetes, Helm) and libyaml read any indentation there, as does the
+                // parser's relaxed mode, on the same text: the spans stay the input's.
+                // Both errors are retried, so that a document accepted for one of them
+                // is accepted again once render has rewritten the other (found by
+                // fuzzing). When the relaxed reading fails too, the strict error stands
+                // (a quote left open is reported where the next line leaves it).
+                Err((
+                    strict,
+                    ErrorKind::InvalidQuotedScalarIndent | ErrorKind::InvalidIndentation,
+                )) => {
                     duplicates.clear();
                     Self::parse_events(src, b, &mut duplicates, false).map_err(|_| strict)?
                 }

@@ -51,6 +51,17 @@ fn rendered(args: &[&str], stdin: &str) -> String {
     out.stdout
 }
 
+/// A kept fuzz input of `testdata/fuzz/yaml_meaning/`: its options line and its stream.
+fn kept(name: &str) -> (String, String) {
+    let path = format!(
+        "{}/testdata/fuzz/yaml_meaning/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let (args, input) = text.split_once('\n').expect("an options line");
+    (args.to_string(), input.to_string())
+}
+
 fn assert_refused(out: &Out, at: &str, what: &str) {
     assert_eq!(
         out.code, 2,
@@ -366,14 +377,9 @@ fn helm4_multiline_single_quoted_strings_with_the_quote_at_column_0_are_read() {
 
 #[test]
 fn an_object_whose_kind_is_not_a_string_is_not_an_object() {
-    let input = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/testdata/fuzz/yaml_meaning/fuzz-kind-binary-tag.yaml"
-    ))
-    .unwrap();
-    let (_, input) = input.split_once('\n').unwrap();
+    let (_, input) = kept("fuzz-kind-binary-tag.yaml");
     assert!(input.contains("kind: !!binary Service"));
-    let out = run(&["--cloud", "aws"], input);
+    let out = run(&["--cloud", "aws"], input.clone());
     // Not a Service to Kubernetes (a base64 `kind`): not edited, whatever else happens.
     assert!(out.code == 0 || out.code == 2, "{}", out.stderr);
     if out.code == 0 {
@@ -394,12 +400,7 @@ fn a_mapping_with_a_tag_is_not_edited() {
     let out = run(&["--cloud", "aws", "--mode", "load-balancer"], input);
     assert_refused(&out, "6:13: document 1", "tag");
     // The input the fuzzer found.
-    let found = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/testdata/fuzz/yaml_meaning/fuzz-tagged-mapping-emptied.yaml"
-    ))
-    .unwrap();
-    let (_, found) = found.split_once('\n').unwrap();
+    let (_, found) = kept("fuzz-tagged-mapping-emptied.yaml");
     assert_refused(&render(found), "8:5: document 1", "tag");
 }
 
@@ -430,12 +431,7 @@ fn under_indented_flow_collections_are_read_as_kubernetes_reads_them() {
         out.contains("  annotations: {\n    a: \"b\", service.beta"),
         "{out}"
     );
-    let found = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/testdata/fuzz/yaml_meaning/fuzz-relaxed-flow-after-quoted.yaml"
-    ))
-    .unwrap();
-    let (args, found) = found.split_once('\n').unwrap();
+    let (args, found) = kept("fuzz-relaxed-flow-after-quoted.yaml");
     let args: Vec<&str> = args.split_whitespace().collect();
-    rendered(&args, found);
+    rendered(&args, &found);
 }

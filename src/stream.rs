@@ -33,17 +33,29 @@ fn marker_at(line: &[u8], marker: &[u8]) -> bool {
     line.starts_with(marker) && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
 }
 
+/// Whether a marker line has text after the marker (a comment does not count).
+fn content_after_marker(line: &[u8]) -> bool {
+    let rest = &line[3..];
+    rest.iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .is_some_and(|i| rest[i] != b'#')
+}
+
 fn classify(line: &[u8]) -> Line {
     if marker_at(line, b"---") {
-        let rest = &line[3..];
-        let content_after = rest
-            .iter()
-            .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-            .is_some_and(|i| rest[i] != b'#');
-        return Line::Start { content_after };
+        return Line::Start {
+            content_after: content_after_marker(line),
+        };
     }
     if marker_at(line, b"...") {
-        return Line::End;
+        // Text after an end marker is an error for every YAML reader: the line is
+        // content, so that the document holding it is parsed and refused (found by
+        // fuzzing: `... x` alone read as an empty stream).
+        return if content_after_marker(line) {
+            Line::Content
+        } else {
+            Line::End
+        };
     }
     if line.first() == Some(&b'%') {
         return Line::Directive;
@@ -204,6 +216,14 @@ mod tests {
             texts("a: 1\n...\n%YAML 1.2\n---\nb: 2\n...\n"),
             ["a: 1\n...\n", "%YAML 1.2\n---\nb: 2\n...\n"]
         );
+    }
+
+    #[test]
+    fn text_after_an_end_marker_is_content() {
+        let chunks = split("... x\n");
+        assert_eq!(chunks.len(), 1);
+        assert!(chunks[0].has_content);
+        assert!(!split("... # c\n")[0].has_content);
     }
 
     #[test]

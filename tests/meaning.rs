@@ -435,3 +435,16 @@ fn under_indented_flow_collections_are_read_as_kubernetes_reads_them() {
     let args: Vec<&str> = args.split_whitespace().collect();
     rendered(&args, &found);
 }
+
+// Found by the yaml_meaning fuzz target: `... r+`, text after an end marker, read as an
+// empty stream ("no resources") although no YAML reader accepts it.
+
+#[test]
+fn text_after_a_document_end_marker_is_refused() {
+    let (_, found) = kept("fuzz-no-resources.yaml");
+    assert_refused(
+        &render(found),
+        "1:5: document 1",
+        "after document end marker",
+    );
+}

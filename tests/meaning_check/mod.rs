@@ -327,6 +327,16 @@ pub struct Alignment {
 }
 
 pub fn align(input: &Views, output: &Views) -> Result<Alignment, String> {
+    if output.texts.len() == 1 && output.texts[0] == spaces_expose::render::NO_RESOURCES {
+        // Render's answer to a stream without resources.
+        return match input.views.is_empty() {
+            true => Ok(Alignment {
+                pairs: Vec::new(),
+                added: Vec::new(),
+            }),
+            false => Err("resources in the input, none in the output".to_string()),
+        };
+    }
     let mut pairs = Vec::new();
     let mut added = Vec::new();
     let mut j = 0;

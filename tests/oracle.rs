@@ -147,15 +147,18 @@ fn cases(failures: &mut Vec<String>) -> Vec<(String, String, String)> {
             input.clone(),
             true,
         );
-        let targets: Vec<String> = Stream::parse(&input, &file, "default")
-            .expect("captures parse")
-            .of_kind("Service")
-            .filter(|(doc, o)| {
-                let tree = doc.tree.as_ref().expect("objects have trees");
-                tree.str_at(o.node, &["spec", "type"]) == Some("LoadBalancer")
-            })
-            .map(|(_, o)| format!("{}/{}", o.namespace, o.name))
-            .collect();
+        let stream = Stream::parse(&input, &file, "default").expect("captures parse");
+        let mut targets = Vec::new();
+        for doc in &stream.docs {
+            let Some(tree) = doc.tree.as_deref() else {
+                continue;
+            };
+            for o in doc.objects.iter().filter(|o| o.kind == "Service") {
+                if tree.str_at(o.node, &["spec", "type"]) == Some("LoadBalancer") {
+                    targets.push(format!("{}/{}", o.namespace, o.name));
+                }
+            }
+        }
         for target in targets {
             for cloud in ["aws", "gcp", "azure"] {
                 let args = [

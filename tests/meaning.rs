@@ -7,7 +7,7 @@
 
 use assert_cmd::Command;
 use spaces_expose::yaml::Tree;
-use spaces_expose::yaml::write::{Fragment, Writer};
+use spaces_expose::yaml::write::Writer;
 
 const SSL_CERT: &str = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert";
 const SSL_PORTS: &str = "service.beta.kubernetes.io/aws-load-balancer-ssl-ports";
@@ -302,40 +302,8 @@ fn removing_the_last_two_entries_of_a_flow_mapping() {
         "{out}"
     );
 
-    // The writer on its own: every pair of items of a flow map and a flow sequence.
-    for (a, b) in [(0, 1), (0, 2), (1, 2), (2, 1), (1, 0)] {
-        let src = "m: {x: 1, y: 2, z: 3}\ns: [1, 2, 3]\n";
-        let tree = Tree::parse(src).unwrap();
-        let root = tree.root.unwrap();
-        let m = tree.get(root, "m").unwrap();
-        let s = tree.get(root, "s").unwrap();
-        let mut w = Writer::new(&tree);
-        for i in [a, b] {
-            w.remove_entry(m, tree.entries(m)[i].0).unwrap();
-            w.remove_item(s, tree.items(s)[i]).unwrap();
-        }
-        let out = w.edits.apply(src).expect("no overlap");
-        let left = 3 - a - b;
-        let (keys, items) = (["x: 1", "y: 2", "z: 3"], ["1", "2", "3"]);
-        assert_eq!(
-            out,
-            format!("m: {{{}}}\ns: [{}]\n", keys[left], items[left]),
-            "removing {a} and {b}"
-        );
-        // And then adding one.
-        let mut w2 = Writer::new(&tree);
-        for i in [a, b] {
-            w2.remove_entry(m, tree.entries(m)[i].0).unwrap();
-        }
-        w2.upsert(m, &[("k".to_string(), Fragment::str("v"))])
-            .unwrap();
-        let out = w2.edits.apply(src).expect("no overlap");
-        Tree::parse(&out).unwrap_or_else(|e| panic!("{out}: {e:?}"));
-        assert!(
-            out.starts_with(&format!("m: {{{}, k: \"v\"}}", keys[left])),
-            "{out}"
-        );
-    }
+    // The writer on its own: `two_removals_in_one_flow_collection_never_overlap` in
+    // src/yaml/write.rs.
 }
 
 // 10. What Helm 4 itself writes.

@@ -1248,6 +1248,43 @@ mod tests {
     }
 
     #[test]
+    fn two_removals_in_one_flow_collection_never_overlap() {
+        // Every pair of items of a flow map and a flow sequence, then one key added.
+        let src = "m: {x: 1, y: 2, z: 3}\ns: [1, 2, 3]\n";
+        let (keys, items) = (["x: 1", "y: 2", "z: 3"], ["1", "2", "3"]);
+        for (a, b) in [(0, 1), (0, 2), (1, 2), (2, 1), (1, 0)] {
+            let left = 3 - a - b;
+            let out = edit(src, |w| {
+                let root = w.tree.root.unwrap();
+                let (m, s) = (
+                    w.tree.get(root, "m").unwrap(),
+                    w.tree.get(root, "s").unwrap(),
+                );
+                for i in [a, b] {
+                    w.remove_entry(m, w.tree.entries(m)[i].0).unwrap();
+                    w.remove_item(s, w.tree.items(s)[i]).unwrap();
+                }
+            });
+            assert_eq!(
+                out,
+                format!("m: {{{}}}\ns: [{}]\n", keys[left], items[left])
+            );
+            let out = edit(src, |w| {
+                let m = w.tree.get(w.tree.root.unwrap(), "m").unwrap();
+                for i in [a, b] {
+                    w.remove_entry(m, w.tree.entries(m)[i].0).unwrap();
+                }
+                w.upsert(m, &[("k".to_string(), Fragment::str("v"))])
+                    .unwrap();
+            });
+            assert!(
+                out.starts_with(&format!("m: {{{}, k: \"v\"}}", keys[left])),
+                "{out}"
+            );
+        }
+    }
+
+    #[test]
     fn flow_removals_take_the_properties_of_what_they_remove() {
         let out = edit(
             "a: {!!str x: 1, &k y: 2, z: 3}\ns: [&i 1, !!int 2]\n",

@@ -203,7 +203,7 @@ def changes(a, b, path=()):
 
 # What render may edit, per kind (SPEC §4): path prefixes.
 ALLOWED = {
-    "Service": [("metadata", "annotations"), ("spec", "type")],
+    "Service": [("metadata", "annotations"), ("spec", "type"), ("spec", "loadBalancerClass")],
     "Ingress": [("metadata", "annotations")],
     "Gateway": [("spec", "listeners"), ("spec", "infrastructure")],
     "NetworkPolicy": [("spec", "ingress")],

@@ -212,7 +212,11 @@ pub fn changes(a: &View, b: &View, path: &mut Vec<Step>, out: &mut Vec<Vec<Step>
 const ALLOWED: &[(&str, &[&[&str]])] = &[
     (
         "Service",
-        &[&["metadata", "annotations"], &["spec", "type"]],
+        &[
+            &["metadata", "annotations"],
+            &["spec", "type"],
+            &["spec", "loadBalancerClass"],
+        ],
     ),
     ("Ingress", &[&["metadata", "annotations"]]),
     (

@@ -386,13 +386,20 @@ impl<'t, 'a> Writer<'t, 'a> {
     }
 
     /// Offset just past the `:` that follows a key (on the key's line).
+    ///
+    /// Only blanks may stand between the key and its `:`: a flow entry written without
+    /// one (`{metadata, b: 1}`, `metadata` with a null value) must not take the colon of
+    /// a later entry on the line (found by fuzzing).
     fn colon_after(&self, key: NodeId) -> Result<usize, Unsupported> {
         let from = self.tree.node(key).end;
         let to = self.line_end(from);
-        self.src()[from..to]
-            .find(':')
-            .map(|i| from + i + 1)
-            .ok_or_else(|| unsupported(from, "cannot find the `:` after this key"))
+        let rest = &self.src()[from..to];
+        let blanks = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        if rest[blanks..].starts_with(':') {
+            Ok(from + blanks + 1)
+        } else {
+            Err(unsupported(from, "cannot find the `:` after this key"))
+        }
     }
 
     /// Sets `key` to each value in `pairs` inside mapping `map`: replaces values that
@@ -1245,6 +1252,17 @@ mod tests {
                 "{src:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_flow_entry_without_a_colon_does_not_take_the_next_one() {
+        let src = "{a, metadata, b: 1}\n";
+        let tree = Tree::parse(src).unwrap();
+        let mut w = Writer::new(&tree);
+        assert!(
+            w.upsert(tree.root.unwrap(), &annotations(&[("k", "v")]))
+                .is_err()
+        );
     }
 
     #[test]

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 echo "==> helm binaries"
 scripts/fetch-helm.sh
 
+echo "==> YAML 1.1 oracle (PyYAML, pinned, in target/oracle-venv)"
+scripts/oracle/install.sh
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -14,5 +17,6 @@ echo "==> cargo clippy --all-targets -- -D warnings"
 cargo clippy --locked --all-targets -- -D warnings
 
 echo "==> cargo test"
-# Helm tests must run, not skip, when CI=true (tests/helm.rs enforces it).
+# Helm tests and the oracle test must run, not skip, when CI=true (tests/helm.rs and
+# tests/oracle.rs enforce it).
 cargo test --locked --all-targets -- --test-threads=2

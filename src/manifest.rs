@@ -150,6 +150,19 @@ impl<'a> Stream<'a> {
                 objects: Box::default(),
             });
         });
+        // A line break that Kubernetes reads and this program would not is refused in
+        // any document, also in one of comments only (never parsed otherwise): text after
+        // it is content to Kubernetes.
+        if let Some((at, message)) = crate::yaml::odd_line_break(input) {
+            let doc = docs
+                .iter()
+                .rev()
+                .find(|d| d.text.as_ptr() as usize - input.as_ptr() as usize <= at)
+                .expect("the first document starts at 0");
+            let start = doc.text.as_ptr() as usize - input.as_ptr() as usize;
+            let (line, column) = stream::line_col(doc.text, at - start);
+            return Err(invalid_yaml(doc, file, line, column, message));
+        }
         if docs.len() >= PARALLEL_THRESHOLD {
             // The first failing document, in stream order, is the error.
             let failed: Mutex<Option<(usize, Error)>> = Mutex::new(None);
@@ -261,21 +274,8 @@ fn parse_document<'a>(
     default_namespace: &'a str,
     keep: Trees,
 ) -> Result<()> {
-    let tree = Tree::parse(doc.text).map_err(|e| {
-        let location = Location {
-            file: file.to_string(),
-            document: doc.index + 1,
-            template: doc.source.map(str::to_string),
-            object: None,
-            line: doc.first_line + e.line - 1,
-            column: e.column,
-        };
-        Error::input(
-            location,
-            format!("invalid YAML: {}", e.message),
-            Some("fix the template that produced this document; nothing was written".to_string()),
-        )
-    })?;
+    let tree =
+        Tree::parse(doc.text).map_err(|e| invalid_yaml(doc, file, e.line, e.column, &e.message))?;
     doc.objects = objects_of(&tree, default_namespace).into_boxed_slice();
     let kept = match keep {
         Trees::All => true,
@@ -286,6 +286,23 @@ fn parse_document<'a>(
         doc.tree = Some(Box::new(tree));
     }
     Ok(())
+}
+
+/// A document that is not valid YAML, at a line and column of its text.
+fn invalid_yaml(doc: &Document, file: &str, line: usize, column: usize, message: &str) -> Error {
+    let location = Location {
+        file: file.to_string(),
+        document: doc.index + 1,
+        template: doc.source.map(str::to_string),
+        object: None,
+        line: doc.first_line + line - 1,
+        column,
+    };
+    Error::input(
+        location,
+        format!("invalid YAML: {message}"),
+        Some("fix the template that produced this document; nothing was written".to_string()),
+    )
 }
 
 /// The template a document came from: Helm 3's `# Source:` line, or Helm 4's
@@ -315,20 +332,27 @@ fn value_in<'a>(tree: &Tree<'a>, value: &str) -> Cow<'a, str> {
     }
 }
 
+/// The object a mapping node holds: its `kind`, `apiVersion`, `metadata.name` and
+/// `metadata.namespace` read as Kubernetes reads them (a `kind: !!binary Service` or a
+/// `kind: 12` is no object kind, and such a node is no object to edit).
 fn object_at<'a>(tree: &Tree<'a>, node: NodeId, default_namespace: &'a str) -> Option<Object<'a>> {
     if !tree.is_map(node) {
         return None;
     }
-    let kind = value_in(tree, tree.str_at(node, &["kind"])?);
+    let kind = value_in(tree, tree.string_at(node, &["kind"])?);
     Some(Object {
         node,
-        api_version: value_in(tree, tree.str_at(node, &["apiVersion"]).unwrap_or_default()),
+        api_version: value_in(
+            tree,
+            tree.string_at(node, &["apiVersion"]).unwrap_or_default(),
+        ),
         name: value_in(
             tree,
-            tree.str_at(node, &["metadata", "name"]).unwrap_or_default(),
+            tree.string_at(node, &["metadata", "name"])
+                .unwrap_or_default(),
         ),
         namespace: match tree
-            .str_at(node, &["metadata", "namespace"])
+            .string_at(node, &["metadata", "namespace"])
             .filter(|ns| !ns.is_empty())
         {
             Some(ns) => value_in(tree, ns),

@@ -33,17 +33,29 @@ fn marker_at(line: &[u8], marker: &[u8]) -> bool {
     line.starts_with(marker) && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
 }
 
+/// Whether a marker line has text after the marker (a comment does not count).
+fn content_after_marker(line: &[u8]) -> bool {
+    let rest = &line[3..];
+    rest.iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .is_some_and(|i| rest[i] != b'#')
+}
+
 fn classify(line: &[u8]) -> Line {
     if marker_at(line, b"---") {
-        let rest = &line[3..];
-        let content_after = rest
-            .iter()
-            .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-            .is_some_and(|i| rest[i] != b'#');
-        return Line::Start { content_after };
+        return Line::Start {
+            content_after: content_after_marker(line),
+        };
     }
     if marker_at(line, b"...") {
-        return Line::End;
+        // Text after an end marker is an error for every YAML reader: the line is
+        // content, so that the document holding it is parsed and refused (found by
+        // fuzzing: `... x` alone read as an empty stream).
+        return if content_after_marker(line) {
+            Line::Content
+        } else {
+            Line::End
+        };
     }
     if line.first() == Some(&b'%') {
         return Line::Directive;
@@ -148,10 +160,14 @@ pub fn line_col(input: &str, offset: usize) -> (usize, usize) {
     let before = &input.as_bytes()[..offset];
     let line = memchr::memchr_iter(b'\n', before).count() + 1;
     let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
+    let mut column = String::from_utf8_lossy(&before[line_start..])
         .chars()
         .count()
         + 1;
+    // A byte-order mark is not a column.
+    if line_start == 0 && offset >= 3 && input.starts_with('\u{feff}') {
+        column -= 1;
+    }
     (line, column)
 }
 
@@ -203,6 +219,14 @@ mod tests {
     }
 
     #[test]
+    fn text_after_an_end_marker_is_content() {
+        let chunks = split("... x\n");
+        assert_eq!(chunks.len(), 1);
+        assert!(chunks[0].has_content);
+        assert!(!split("... # c\n")[0].has_content);
+    }
+
+    #[test]
     fn comments_only_and_empty() {
         let chunks = split("# just a comment\n\n");
         assert_eq!(chunks.len(), 1);
@@ -214,5 +238,6 @@ mod tests {
     #[test]
     fn line_col_counts_characters() {
         assert_eq!(line_col("ab\ncé d", 7), (2, 4));
+        assert_eq!(line_col("\u{feff}ab", 4), (1, 2));
     }
 }

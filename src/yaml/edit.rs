@@ -6,10 +6,12 @@ use std::ops::Range;
 struct Splice {
     range: Range<usize>,
     text: String,
+    /// For insertions: how deep the inserted text sits (see [`Edits::insert_at_depth`]).
+    depth: usize,
 }
 
-/// The splices planned for one document. Insertions at the same offset keep the
-/// order in which they were planned.
+/// The splices planned for one document. Insertions at the same offset go deepest
+/// first, and keep the order in which they were planned at the same depth.
 #[derive(Debug, Default, Clone)]
 pub struct Edits {
     splices: Vec<Splice>,
@@ -37,11 +39,41 @@ impl Edits {
         self.splices.push(Splice {
             range,
             text: text.into(),
+            depth: 0,
         });
     }
 
     pub fn insert(&mut self, at: usize, text: impl Into<String>) {
         self.replace(at..at, text);
+    }
+
+    /// Inserts text that belongs `depth` levels deep (the writer uses twice the column
+    /// of a new key, plus one for a sequence item). Where a nested mapping and its
+    /// parent end at the same offset (a `metadata` that is the last entry of the
+    /// document, then a new root key), the nested mapping's new entries must come
+    /// first, whatever order they were planned in, or they would land under the new
+    /// root key.
+    pub fn insert_at_depth(&mut self, at: usize, text: impl Into<String>, depth: usize) {
+        self.splices.push(Splice {
+            range: at..at,
+            text: text.into(),
+            depth,
+        });
+    }
+
+    /// Withdraws a planned deletion of exactly `range`; returns whether there was one.
+    pub fn withdraw_deletion(&mut self, range: &Range<usize>) -> bool {
+        match self
+            .splices
+            .iter()
+            .position(|s| s.range == *range && s.text.is_empty())
+        {
+            Some(i) => {
+                self.splices.remove(i);
+                true
+            }
+            None => false,
+        }
     }
 
     pub fn delete(&mut self, range: Range<usize>) {
@@ -59,11 +91,13 @@ impl Edits {
     pub fn apply(&self, src: &str) -> Result<String, Overlap> {
         let mut order: Vec<usize> = (0..self.splices.len()).collect();
         // Stable sort: at one offset, insertions come before the replacement that
-        // starts there, and insertions keep their planned order.
+        // starts there, the deepest first, and keep their planned order otherwise.
         order.sort_by_key(|&i| {
+            let s = &self.splices[i];
             (
-                self.splices[i].range.start,
-                !self.splices[i].range.is_empty(),
+                s.range.start,
+                !s.range.is_empty(),
+                std::cmp::Reverse(s.depth),
             )
         });
         let mut out = String::with_capacity(src.len() + 256);
@@ -107,6 +141,19 @@ mod tests {
         edits.delete(1..3);
         edits.insert(3, "y");
         assert_eq!(edits.apply("abcd").unwrap(), "axyd");
+    }
+
+    #[test]
+    fn deeper_insertions_at_one_offset_come_first() {
+        let mut edits = Edits::new();
+        edits.insert_at_depth(2, "root ", 0);
+        edits.insert_at_depth(2, "nested ", 4);
+        edits.insert_at_depth(2, "nested2 ", 4);
+        edits.insert_at_depth(2, "item ", 1);
+        assert_eq!(edits.apply("ab").unwrap(), "abnested nested2 item root ");
+        edits.delete(0..1);
+        assert!(edits.withdraw_deletion(&(0..1)));
+        assert!(!edits.withdraw_deletion(&(0..1)));
     }
 
     #[test]

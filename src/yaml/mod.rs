@@ -9,6 +9,62 @@ pub mod write;
 pub use edit::Edits;
 pub use tree::{NodeId, NodeKind, ParseError, Style, Tree};
 
+/// The first line break that a YAML 1.1 reader (Kubernetes) and the rest of this
+/// program would read differently: a carriage return that is not part of CRLF, NEL
+/// (U+0085), LINE SEPARATOR (U+2028) or PARAGRAPH SEPARATOR (U+2029). YAML 1.1 ends a
+/// line at each of them, the strict parser (YAML 1.2) reads the last three as text, and
+/// positions, document splitting and the writer count LF line breaks only. Such text is
+/// refused, never guessed at: a break hidden in a comment would let Kubernetes read a key
+/// that this program never sees. Returns the byte offset and what to tell the user.
+///
+/// Characters YAML does not allow in a stream at all (C0 controls other than tab, line
+/// feed and carriage return, DEL, C1 controls, U+FFFE, U+FFFF) are refused here too:
+/// go-yaml and libyaml reject the whole stream for one of them, even in a comment, where
+/// the strict parser does not look.
+pub fn odd_line_break(src: &str) -> Option<(usize, &'static str)> {
+    let bytes = src.as_bytes();
+    let control = bytes
+        .iter()
+        .position(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F);
+    let scan_to = control.unwrap_or(bytes.len());
+    let noncharacter = memchr::memchr_iter(0xEF, &bytes[..scan_to]).find(|&i| {
+        bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF))
+    });
+    let scan_to = noncharacter.unwrap_or(scan_to);
+    let found = memchr::memchr3_iter(b'\r', 0xC2, 0xE2, &bytes[..scan_to]).find_map(|i| {
+        let message = match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'\r', Some(b'\n'), _) => return None,
+            (b'\r', ..) => {
+                "a carriage return that is not part of a CRLF line ending; use LF or CRLF line endings"
+            }
+            (0xC2, Some(0x85), _) => {
+                "a U+0085 (NEL) character, which Kubernetes reads as a line break; remove it, or write it as `\\u0085` inside a double-quoted string"
+            }
+            (0xE2, Some(0x80), Some(0xA8)) => {
+                "a U+2028 (LINE SEPARATOR) character, which Kubernetes reads as a line break; remove it, or write it as `\\u2028` inside a double-quoted string"
+            }
+            (0xE2, Some(0x80), Some(0xA9)) => {
+                "a U+2029 (PARAGRAPH SEPARATOR) character, which Kubernetes reads as a line break; remove it, or write it as `\\u2029` inside a double-quoted string"
+            }
+            (0xC2, Some(0x80..=0x9F), _) => {
+                "a C1 control character, which YAML does not allow; remove it, or write it as a `\\u` escape inside a double-quoted string"
+            }
+            _ => return None,
+        };
+        Some((i, message))
+    });
+    found
+        .or_else(|| noncharacter.map(|i| (i, "a U+FFFE or U+FFFF character, which YAML does not allow; remove it")))
+        .or_else(|| {
+        control.map(|i| {
+            (
+                i,
+                "a control character, which YAML does not allow (Kubernetes rejects the whole stream, even for one in a comment); remove it, or write it as a `\\u` escape inside a double-quoted string",
+            )
+        })
+    })
+}
+
 /// Whether a plain scalar is read by Kubernetes as something other than a string.
 ///
 /// Kubernetes decodes YAML with sigs.k8s.io/yaml on go-yaml v2, whose resolver follows
@@ -121,6 +177,26 @@ mod tests {
             ".inf", "-.Inf", ".nan", "0", "8443",
         ] {
             assert!(typed(s), "{s:?} should not be a string");
+        }
+    }
+
+    #[test]
+    fn characters_yaml_1_1_reads_otherwise_or_refuses_are_found_first() {
+        use super::odd_line_break as odd;
+        assert_eq!(odd("a: b\r\nc: d\n"), None);
+        assert_eq!(odd("a: é – ü\t\u{a0}\n"), None);
+        for (text, at) in [
+            ("ab\rc", 2),
+            ("a\u{85}b", 1),
+            ("a\u{2028}b\u{1}", 1),
+            ("ab\u{2029}", 2),
+            ("# c\u{1}\u{2028}", 3),
+            ("a\u{7f}", 1),
+            ("a\u{9f}", 1),
+            ("x\u{fffe}\r", 1),
+            ("\u{0}", 0),
+        ] {
+            assert_eq!(odd(text).map(|(i, _)| i), Some(at), "{text:?}");
         }
     }
 

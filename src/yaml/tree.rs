@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
-use granit_parser::{Event, Options, Parser, ScalarStyle, StructureStyle};
+use granit_parser::{ErrorKind, Event, Options, Parser, ScalarStyle, StructureStyle, Tag};
 
 /// Index of a node in a [`Tree`]. 32 bits: a document is refused before it reaches 4 GiB,
 /// and halving the index size matters because every mapping entry stores two of them.
@@ -92,9 +92,10 @@ struct Slot {
     x: u32,
 }
 
-// Tag byte layout: bits 0-1 the kind, bits 2-4 the scalar style, bit 5 tagged, bit 6 the
-// value lives in `owned` rather than in the source, bit 7 a flow collection or, for a
-// scalar, a value described in `extra` (offset and length) rather than by the span.
+// Tag byte layout: bits 0-1 the kind, bits 2-4 the scalar style, bit 5 tagged (any node
+// but an alias), bit 6 the value lives in `owned` rather than in the source, bit 7 a flow
+// collection or, for a scalar, a value described in `extra` (offset and length) rather
+// than by the span.
 const KIND_MASK: u8 = 0b11;
 const K_SCALAR: u8 = 0;
 const K_MAP: u8 = 1;
@@ -142,6 +143,23 @@ pub struct Tree<'a> {
     /// The document's root node; `None` for an empty document (comments only).
     pub root: Option<NodeId>,
     pub duplicates: Vec<DuplicateKey>,
+    /// Tags, aliased anchors and merge keys: `None` for the documents (nearly all) that
+    /// have none, so that they cost one pointer.
+    meaning: Option<Box<Meaning>>,
+}
+
+/// What a reader must know beyond the nodes to read a document as Kubernetes does.
+#[derive(Debug, Default)]
+struct Meaning {
+    /// Tagged scalars that Kubernetes reads as strings (`!!str`, or a local tag such as
+    /// `!custom`, which go-yaml v2 leaves a string), in node order.
+    str_tagged: Vec<NodeId>,
+    /// Nodes that carry an anchor some alias refers to, in node order.
+    aliased: Vec<NodeId>,
+    /// Mappings with a merge key (`<<`) and their entries as Kubernetes reads them:
+    /// `(map, first, count)` into `merged_pairs`, in node order.
+    merged: Vec<(NodeId, u32, u32)>,
+    merged_pairs: Vec<(NodeId, NodeId)>,
 }
 
 /// Which parsers build a tree: the program uses the fast path and falls back to the
@@ -155,9 +173,9 @@ enum Parsers {
 
 /// Parser settings: strict indentation, and the parser's own nesting limits, which keep
 /// hostile input (10,000 nested levels) from exhausting the stack.
-fn parser_options() -> Options {
+fn parser_options(strict_indentation: bool) -> Options {
     let mut options = Options::default();
-    options.strict_indentation = true;
+    options.strict_indentation = strict_indentation;
     // Comments are still validated as YAML syntax but not captured: the tree has no use
     // for them, and another dependency may switch the parser's `comments` feature on.
     options.set_emit_comments(false);
@@ -185,6 +203,10 @@ pub(super) struct Scratch {
     kids: Vec<NodeId>,
     /// Keys of one large mapping, sorted to find repeats.
     sorted: Vec<(NodeId, NodeId)>,
+    /// Anchor ids of the parser and the nodes that define them.
+    anchors: Vec<(usize, NodeId)>,
+    /// Tagged scalars read as strings (see [`Meaning::str_tagged`]).
+    str_tagged: Vec<NodeId>,
 }
 
 impl Scratch {
@@ -198,6 +220,8 @@ impl Scratch {
         self.open.clear();
         self.kids.clear();
         self.sorted.clear();
+        self.anchors.clear();
+        self.str_tagged.clear();
     }
 }
 
@@ -246,15 +270,41 @@ impl<'a> Tree<'a> {
             let mut duplicates = Vec::new();
             if parsers != Parsers::Strict {
                 if let Some(root) = super::fast::parse(src, b, &mut duplicates) {
-                    return Ok(Some(Self::finish(src, b, Some(root), duplicates)));
+                    let tree = Self::finish(src, b, Some(root), duplicates);
+                    // A merge Kubernetes refuses is the strict parser's to report.
+                    if tree.check_merges().is_ok() {
+                        return Ok(Some(tree));
+                    }
+                    duplicates = Vec::new();
                 }
                 duplicates.clear();
             }
             if parsers == Parsers::Fast {
                 return Ok(None);
             }
-            let root = Self::parse_events(src, b, &mut duplicates)?;
-            Ok(Some(Self::finish(src, b, root, duplicates)))
+            let root = match Self::parse_events(src, b, &mut duplicates, true) {
+                // Helm 4 re-serializes documents and writes a multi-line quoted string
+                // that ends in a line break with its closing quote at column 0. YAML 1.2
+                // wants continuation lines of quoted scalars and the entries and brackets
+                // of flow collections indented past the enclosing block; go-yaml
+                // (Kubernetes, Helm) and libyaml read any indentation there, as does the
+                // parser's relaxed mode, on the same text: the spans stay the input's.
+                // Both errors are retried, so that a document accepted for one of them
+                // is accepted again once render has rewritten the other (found by
+                // fuzzing). When the relaxed reading fails too, the strict error stands
+                // (a quote left open is reported where the next line leaves it).
+                Err((
+                    strict,
+                    ErrorKind::InvalidQuotedScalarIndent | ErrorKind::InvalidIndentation,
+                )) => {
+                    duplicates.clear();
+                    Self::parse_events(src, b, &mut duplicates, false).map_err(|_| strict)?
+                }
+                other => other.map_err(|(e, _)| e)?,
+            };
+            let tree = Self::finish(src, b, root, duplicates);
+            tree.check_merges()?;
+            Ok(Some(tree))
         })
     }
 
@@ -262,16 +312,12 @@ impl<'a> Tree<'a> {
         if u32::try_from(src.len()).is_err() {
             return Err(too_large());
         }
-        // YAML also breaks lines at a lone carriage return (classic Mac line endings),
-        // but positions, document splitting and the writer all count LF line breaks: a
-        // lone CR is refused rather than misread (found by fuzzing).
-        let bytes = src.as_bytes();
-        if let Some(at) =
-            memchr::memchr_iter(b'\r', bytes).find(|&i| bytes.get(i + 1) != Some(&b'\n'))
-        {
+        // Line breaks other than LF and CRLF are refused with their position (found by
+        // fuzzing for a lone CR; see `odd_line_break` for the YAML 1.1 breaks).
+        if let Some((at, message)) = super::odd_line_break(src) {
             let (line, column) = crate::stream::line_col(src, at);
             return Err(ParseError {
-                message: "a carriage return that is not part of a CRLF line ending; use LF or CRLF line endings".to_string(),
+                message: message.to_string(),
                 line,
                 column,
             });
@@ -287,7 +333,23 @@ impl<'a> Tree<'a> {
     ) -> Tree<'a> {
         // Report repeated keys in document order, whatever the nesting.
         duplicates.sort_by_key(|d: &DuplicateKey| b.slots[d.again as usize].start);
-        Tree {
+        let mut aliased: Vec<NodeId> = b
+            .tags
+            .iter()
+            .zip(&b.slots)
+            .filter(|&(&tag, slot)| tag & KIND_MASK == K_ALIAS && slot.x > 0)
+            .map(|(_, slot)| slot.x - 1)
+            .collect();
+        aliased.sort_unstable();
+        aliased.dedup();
+        let meaning = (!aliased.is_empty() || !b.str_tagged.is_empty()).then(|| {
+            Box::new(Meaning {
+                str_tagged: b.str_tagged.clone(),
+                aliased,
+                ..Meaning::default()
+            })
+        });
+        let mut tree = Tree {
             src,
             slots: b.slots.as_slice().into(),
             tags: b.tags.as_slice().into(),
@@ -298,7 +360,10 @@ impl<'a> Tree<'a> {
             lines: OnceLock::new(),
             root,
             duplicates,
-        }
+            meaning,
+        };
+        tree.merge_view();
+        tree
     }
 
     /// Builds the tree from granit-parser's events into cleared buffers; returns the root.
@@ -306,17 +371,29 @@ impl<'a> Tree<'a> {
         src: &'a str,
         b: &mut Scratch,
         duplicates: &mut Vec<DuplicateKey>,
-    ) -> Result<Option<NodeId>, ParseError> {
+        strict_indentation: bool,
+    ) -> Result<Option<NodeId>, (ParseError, ErrorKind)> {
         b.clear();
         let mut root = None;
         let mut documents = 0usize;
         let base = src.as_ptr() as usize;
-        let parser = Parser::new_from_str_with_options(src, parser_options());
+        let parser = Parser::new_from_str_with_options(src, parser_options(strict_indentation));
+        let plain = |e: ParseError| (e, ErrorKind::InvalidIndentation);
         for next in parser {
-            let (event, span) = next.map_err(|e| ParseError {
-                message: e.info(),
-                line: e.marker().line(),
-                column: e.marker().col() + 1,
+            let (event, span) = next.map_err(|e| {
+                let kind = e.kind().clone();
+                let (line, mut column) = (e.marker().line(), e.marker().col() + 1);
+                if line == 1 && src.starts_with('\u{feff}') && column > 1 {
+                    column -= 1;
+                }
+                (
+                    ParseError {
+                        message: e.info(),
+                        line,
+                        column,
+                    },
+                    kind,
+                )
             })?;
             let start = span.start.byte_offset().unwrap_or(0);
             let end = span.end.byte_offset().unwrap_or(start);
@@ -324,16 +401,16 @@ impl<'a> Tree<'a> {
                 Event::DocumentStart(..) => {
                     documents += 1;
                     if documents > 1 {
-                        return Err(ParseError {
+                        return Err(plain(ParseError {
                             message: "a second document starts here without a `---` line"
                                 .to_string(),
                             line: span.start.line(),
                             column: span.start.col() + 1,
-                        });
+                        }));
                     }
                     continue;
                 }
-                Event::Scalar(value, style, _, tag) => {
+                Event::Scalar(value, style, anchor, tag) => {
                     let style = Style::from_parser(style);
                     let end = match style {
                         // Block scalars' spans run on over the indentation of the next
@@ -344,8 +421,10 @@ impl<'a> Tree<'a> {
                         _ => end,
                     };
                     let mut tag_byte = K_SCALAR | ((style as u8) << STYLE_SHIFT);
-                    if tag.is_some() {
+                    let mut str_tag = false;
+                    if let Some(tag) = &tag {
                         tag_byte |= TAGGED;
+                        str_tag = tag_reads_as_string(tag);
                     }
                     // A value the parser could borrow is a slice of `src`: remember where.
                     let at = (value.as_ptr() as usize).wrapping_sub(base);
@@ -357,11 +436,35 @@ impl<'a> Tree<'a> {
                         b.owned.push_str(&value);
                         at
                     };
-                    let a = u32::try_from(a).map_err(|_| too_large())?;
-                    push(b, tag_byte, start, end, a, value.len() as u32)
+                    let a = u32::try_from(a).map_err(|_| plain(too_large()))?;
+                    let id = push(b, tag_byte, start, end, a, value.len() as u32);
+                    if str_tag {
+                        b.str_tagged.push(id);
+                    }
+                    if anchor != 0 {
+                        b.anchors.push((anchor, id));
+                    }
+                    id
                 }
-                Event::Alias(_) => push(b, K_ALIAS, start, end, 0, 0),
-                Event::MappingStart(style, _, _) | Event::SequenceStart(style, _, _) => {
+                Event::Alias(anchor) => {
+                    let id = push(b, K_ALIAS, start, end, 0, 0);
+                    // The most recent definition of that anchor id (ids are unique).
+                    let target = b.anchors.iter().rev().find(|&&(a, _)| a == anchor);
+                    if let Some(&(_, node)) = target {
+                        // go-yaml refuses an anchor whose value contains an alias of it.
+                        if b.open.iter().any(|o| o.id == node) {
+                            return Err(plain(ParseError {
+                                message: "an alias inside the node its anchor names; Kubernetes rejects a value that contains itself".to_string(),
+                                line: span.start.line(),
+                                column: span.start.col() + 1,
+                            }));
+                        }
+                        b.slots[id as usize].x = node + 1;
+                    }
+                    id
+                }
+                Event::MappingStart(style, anchor, ref tag)
+                | Event::SequenceStart(style, anchor, ref tag) => {
                     let mut tag_byte = if matches!(event, Event::MappingStart(..)) {
                         K_MAP
                     } else {
@@ -370,7 +473,14 @@ impl<'a> Tree<'a> {
                     if style == StructureStyle::Flow {
                         tag_byte |= FLOW;
                     }
+                    if tag.is_some() {
+                        tag_byte |= TAGGED;
+                    }
                     open(b, tag_byte, start, end);
+                    if anchor != 0 {
+                        let id = b.open.last().expect("just opened").id;
+                        b.anchors.push((anchor, id));
+                    }
                     continue;
                 }
                 Event::MappingEnd | Event::SequenceEnd => {
@@ -384,6 +494,17 @@ impl<'a> Tree<'a> {
             attach(b, node, &mut root);
         }
         Ok(root)
+    }
+}
+
+/// Whether Kubernetes reads a scalar with this tag as a string: `!!str`, or a tag
+/// outside the YAML core schema (go-yaml v2 leaves a local tag's value a string).
+/// `!!binary` is decoded, and every other core tag resolves to another type.
+fn tag_reads_as_string(tag: &Tag) -> bool {
+    if tag.handle() == "tag:yaml.org,2002:" {
+        tag.suffix() == "str"
+    } else {
+        !(tag.handle().is_empty() && tag.suffix().starts_with("tag:yaml.org,2002:"))
     }
 }
 
@@ -684,10 +805,14 @@ impl<'a> Tree<'a> {
         let line = lines.partition_point(|&s| s as usize <= offset).max(1);
         let line_start = lines[line - 1] as usize;
         let offset = offset.min(self.src.len());
-        let col = self
+        let mut col = self
             .src
             .get(line_start..offset)
             .map_or(offset - line_start, |s| s.chars().count());
+        // A byte-order mark is not a column.
+        if line_start == 0 && offset >= 3 && self.src.starts_with('\u{feff}') {
+            col -= 1;
+        }
         (line, col)
     }
 
@@ -703,7 +828,15 @@ impl<'a> Tree<'a> {
         };
         match tag & KIND_MASK {
             K_SCALAR => NodeKind::Scalar {
-                value: self.scalar(id).unwrap_or_default(),
+                value: scalar_in(
+                    self.src,
+                    &self.slots,
+                    &self.tags,
+                    &self.extra,
+                    &self.owned,
+                    id,
+                )
+                .unwrap_or_default(),
                 style: Style::ALL[((tag >> STYLE_SHIFT) & 0b111) as usize],
                 tagged: tag & TAGGED != 0,
             },
@@ -738,7 +871,37 @@ impl<'a> Tree<'a> {
         slot.start as usize..slot.end as usize
     }
 
-    /// The string value of a scalar node.
+    /// The node an alias refers to (the node itself when it is not an alias). Readers
+    /// see through aliases, as Kubernetes does; the writer never edits through one.
+    pub fn resolve(&self, id: NodeId) -> NodeId {
+        self.alias_target(id).unwrap_or(id)
+    }
+
+    /// The anchored node an alias (`*name`) refers to.
+    pub fn alias_target(&self, id: NodeId) -> Option<NodeId> {
+        let slot = self.slots[id as usize];
+        (self.tags[id as usize] & KIND_MASK == K_ALIAS && slot.x > 0).then(|| slot.x - 1)
+    }
+
+    /// Nodes that carry an anchor some alias of the document refers to, in node order.
+    pub fn aliased(&self) -> &[NodeId] {
+        self.meaning.as_ref().map_or(&[], |m| &m.aliased)
+    }
+
+    /// Whether a mapping has a merge key (`<<`): its entries as [`Tree::entries`] gives
+    /// them are not its own text, and the writer does not edit it.
+    pub fn has_merge(&self, map: NodeId) -> bool {
+        self.merged_of(map).is_some()
+    }
+
+    fn merged_of(&self, map: NodeId) -> Option<&[(NodeId, NodeId)]> {
+        let m = self.meaning.as_ref()?;
+        let i = m.merged.binary_search_by_key(&map, |&(id, _, _)| id).ok()?;
+        let (_, first, count) = m.merged[i];
+        Some(&m.merged_pairs[first as usize..(first + count) as usize])
+    }
+
+    /// The value of a scalar node as written (no tag applied), through an alias.
     pub fn scalar(&self, id: NodeId) -> Option<&str> {
         scalar_in(
             self.src,
@@ -746,17 +909,26 @@ impl<'a> Tree<'a> {
             &self.tags,
             &self.extra,
             &self.owned,
-            id,
+            self.resolve(id),
         )
     }
 
-    /// A scalar that Kubernetes reads as a string (quoted, block, or a plain scalar
-    /// that YAML 1.1 does not resolve to a bool, number or null).
+    /// A scalar that Kubernetes reads as a string: quoted, block, or a plain scalar that
+    /// YAML 1.1 does not resolve to a bool, number or null; with a tag, only `!!str` or a
+    /// local tag (`!!bool true`, `!!int "3"`, `!!binary …` are not strings).
     pub fn string(&self, id: NodeId) -> Option<&str> {
+        let id = self.resolve(id);
         let tag = self.tags[id as usize];
         let value = self.scalar(id)?;
+        if tag & TAGGED != 0 {
+            let as_string = self
+                .meaning
+                .as_ref()
+                .is_some_and(|m| m.str_tagged.binary_search(&id).is_ok());
+            return as_string.then_some(value);
+        }
         let plain = (tag >> STYLE_SHIFT) & 0b111 == Style::Plain as u8;
-        if plain && tag & TAGGED == 0 && super::resolves_to_non_string(value) {
+        if plain && super::resolves_to_non_string(value) {
             None
         } else {
             Some(value)
@@ -764,35 +936,51 @@ impl<'a> Tree<'a> {
     }
 
     pub fn is_null(&self, id: NodeId) -> bool {
-        matches!(self.kind(id), NodeKind::Scalar { value, style: Style::Plain, tagged: false }
+        matches!(self.kind(self.resolve(id)), NodeKind::Scalar { value, style: Style::Plain, tagged: false }
             if matches!(value, "" | "~" | "null" | "Null" | "NULL"))
     }
 
+    /// The entries of a mapping as Kubernetes reads them: through an alias, and with
+    /// merge keys (`<<`) applied (see [`Tree::raw_entries`] for the entries as written).
     pub fn entries(&self, id: NodeId) -> &[(NodeId, NodeId)] {
+        let id = self.resolve(id);
+        self.merged_of(id).unwrap_or_else(|| self.raw_entries(id))
+    }
+
+    /// The entries of a mapping node as written, merge keys included.
+    pub fn raw_entries(&self, id: NodeId) -> &[(NodeId, NodeId)] {
         match self.kind(id) {
             NodeKind::Map { entries, .. } => entries,
             _ => &[],
         }
     }
 
+    /// The items of a sequence, through an alias.
     pub fn items(&self, id: NodeId) -> &[NodeId] {
-        match self.kind(id) {
+        match self.kind(self.resolve(id)) {
             NodeKind::Seq { items, .. } => items,
             _ => &[],
         }
     }
 
+    /// Whether the node (or the node an alias refers to) is a mapping.
     pub fn is_map(&self, id: NodeId) -> bool {
-        self.tags[id as usize] & KIND_MASK == K_MAP
+        self.tags[self.resolve(id) as usize] & KIND_MASK == K_MAP
     }
 
+    /// Whether the node (or the node an alias refers to) is a sequence.
     pub fn is_seq(&self, id: NodeId) -> bool {
-        self.tags[id as usize] & KIND_MASK == K_SEQ
+        self.tags[self.resolve(id) as usize] & KIND_MASK == K_SEQ
     }
 
     pub fn is_flow(&self, id: NodeId) -> bool {
         let tag = self.tags[id as usize];
         matches!(tag & KIND_MASK, K_MAP | K_SEQ) && tag & FLOW != 0
+    }
+
+    /// Whether the node itself carries a tag (`!!map {…}`, `!x [..]`, `!!str v`).
+    pub fn is_tagged(&self, id: NodeId) -> bool {
+        self.tags[id as usize] & KIND_MASK != K_ALIAS && self.tags[id as usize] & TAGGED != 0
     }
 
     pub fn is_alias(&self, id: NodeId) -> bool {
@@ -823,12 +1011,140 @@ impl<'a> Tree<'a> {
         self.path(from, keys).and_then(|n| self.scalar(n))
     }
 
+    /// The value at a path of mapping keys when Kubernetes reads it as a string (see
+    /// [`Tree::string`]).
+    pub fn string_at(&self, from: NodeId, keys: &[&str]) -> Option<&str> {
+        self.path(from, keys).and_then(|n| self.string(n))
+    }
+
     /// `(key, value)` pairs of a mapping whose keys and values are scalars.
     pub fn string_pairs(&self, map: NodeId) -> Vec<(&str, &str)> {
         self.entries(map)
             .iter()
             .filter_map(|&(k, v)| Some((self.scalar(k)?, self.scalar(v)?)))
             .collect()
+    }
+
+    /// Whether a key is a merge key: a plain, untagged `<<` (go-yaml also takes
+    /// `!!merge <<`, which no template writes; it is read as a plain key here).
+    pub fn is_merge_key(&self, key: NodeId) -> bool {
+        let tag = self.tags[key as usize];
+        tag & KIND_MASK == K_SCALAR
+            && tag & TAGGED == 0
+            && (tag >> STYLE_SHIFT) & 0b111 == Style::Plain as u8
+            && self.scalar(key) == Some("<<")
+    }
+
+    /// Builds the merged entries of every mapping with a merge key, the way go-yaml v2
+    /// (sigs.k8s.io/yaml) decodes them: entries apply in document order, a `<<` entry
+    /// applying the entries of its mapping (or of each mapping of its sequence, the
+    /// last first, so that earlier ones win), and the last value of a key wins.
+    fn merge_view(&mut self) {
+        if memchr::memmem::find(self.src.as_bytes(), b"<<").is_none() {
+            return;
+        }
+        let with_merge: Vec<NodeId> = (0..self.len() as NodeId)
+            .filter(|&id| self.tags[id as usize] & KIND_MASK == K_MAP)
+            .filter(|&id| self.raw_entries(id).iter().any(|k| self.is_merge_key(k.0)))
+            .collect();
+        if with_merge.is_empty() {
+            return;
+        }
+        // Each mapping's merged entries once, in any order (a merged mapping may come
+        // after the one merging it): a mapping merged many times, or through many
+        // levels, costs its distinct keys each time, never an expansion.
+        let mut memo = std::collections::HashMap::new();
+        for &map in &with_merge {
+            self.merged_entries(map, &mut memo);
+        }
+        let mut merged = Vec::new();
+        let mut pairs = Vec::new();
+        for map in with_merge {
+            let kept = &memo[&map];
+            merged.push((map, pairs.len() as u32, kept.len() as u32));
+            pairs.extend_from_slice(kept);
+        }
+        let meaning = self.meaning.get_or_insert_with(Box::default);
+        meaning.merged = merged;
+        meaning.merged_pairs = pairs;
+    }
+
+    /// The entries of `map` with merge keys applied (see [`Tree::merge_view`]), the last
+    /// of each key kept where it was last applied, memoized.
+    fn merged_entries(
+        &self,
+        map: NodeId,
+        memo: &mut std::collections::HashMap<NodeId, Vec<(NodeId, NodeId)>>,
+    ) {
+        if memo.contains_key(&map) {
+            return;
+        }
+        // Aliases cannot refer to a node that contains them (refused while parsing),
+        // so the recursion ends; the placeholder only guards against a cycle anyway.
+        memo.insert(map, Vec::new());
+        let mut applied = Vec::new();
+        for &(k, v) in self.raw_entries(map) {
+            if !self.is_merge_key(k) {
+                applied.push((k, v));
+                continue;
+            }
+            let v = self.resolve(v);
+            let sources: Vec<NodeId> = if self.tags[v as usize] & KIND_MASK == K_MAP {
+                vec![v]
+            } else {
+                self.items(v)
+                    .iter()
+                    .rev()
+                    .map(|&i| self.resolve(i))
+                    .collect()
+            };
+            for source in sources {
+                if self.tags[source as usize] & KIND_MASK != K_MAP {
+                    continue;
+                }
+                self.merged_entries(source, memo);
+                applied.extend_from_slice(&memo[&source]);
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut kept: Vec<(NodeId, NodeId)> = applied
+            .iter()
+            .rev()
+            .filter(|&&(k, _)| self.scalar(k).is_none_or(|name| seen.insert(name)))
+            .copied()
+            .collect();
+        kept.reverse();
+        memo.insert(map, kept);
+    }
+
+    /// Refuses a merge key whose value is not a mapping or a sequence of mappings:
+    /// Kubernetes rejects such a document.
+    fn check_merges(&self) -> Result<(), ParseError> {
+        let Some(m) = &self.meaning else {
+            return Ok(());
+        };
+        for &(map, _, _) in &m.merged {
+            for &(k, v) in self.raw_entries(map) {
+                if !self.is_merge_key(k) {
+                    continue;
+                }
+                let v = self.resolve(v);
+                let mapping =
+                    |id: NodeId| self.tags[self.resolve(id) as usize] & KIND_MASK == K_MAP;
+                let fine = mapping(v)
+                    || (self.tags[v as usize] & KIND_MASK == K_SEQ
+                        && self.items(v).iter().all(|&i| mapping(i)));
+                if !fine {
+                    let (line, col) = self.line_col(self.span(k).start);
+                    return Err(ParseError {
+                        message: "a merge key (`<<`) whose value is not a mapping or a list of mappings; Kubernetes rejects it".to_string(),
+                        line,
+                        column: col + 1,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The source text of a node.
@@ -931,6 +1247,33 @@ mod tests {
         assert!(tree.is_alias(b));
         assert_eq!(tree.scalar(b), None);
         assert_eq!(tree.len(), 7);
+    }
+
+    #[test]
+    fn merges_and_aliases_kubernetes_refuses_are_refused() {
+        for src in [
+            "a:\n  <<: x\n",
+            "a: {<<: [x]}\n",
+            "a: &x [*x]\n",
+            "a: &x {b: {<<: *x}}\n",
+        ] {
+            assert!(Tree::parse(src).is_err(), "{src:?}");
+            assert!(Tree::parse_strict(src).is_err(), "{src:?}");
+        }
+    }
+
+    #[test]
+    fn merges_through_many_levels_cost_their_keys_only() {
+        // Each level merges the one before it twenty times: expanding would take 20^12.
+        let mut src = String::from("l0: &l0 {k: v}\n");
+        for i in 1..12 {
+            let aliases = vec![format!("*l{}", i - 1); 20].join(", ");
+            src.push_str(&format!("l{i}: &l{i} {{<<: [{aliases}], k{i}: v}}\n"));
+        }
+        let tree = Tree::parse(&src).unwrap();
+        let last = tree.get(tree.root.unwrap(), "l11").unwrap();
+        assert_eq!(tree.entries(last).len(), 12);
+        assert_eq!(tree.str_at(last, &["k"]), Some("v"));
     }
 
     #[test]

@@ -60,7 +60,8 @@ fn unsupported(at: usize, message: impl Into<String>) -> Unsupported {
 ///
 /// YAML may not print C0 and C1 controls, DEL, U+FEFF, U+FFFE or U+FFFF raw (its
 /// `c-printable` set), so those are `\u`-escaped; JSON's escaping alone leaves DEL and C1
-/// through (found by fuzzing).
+/// through (found by fuzzing). LINE SEPARATOR and PARAGRAPH SEPARATOR are escaped too:
+/// Kubernetes (YAML 1.1) reads them raw as line breaks, and input holding them is refused.
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -71,7 +72,13 @@ pub fn quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}' => {
+            '\u{0}'..='\u{1f}'
+            | '\u{7f}'..='\u{9f}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{feff}'
+            | '\u{fffe}'
+            | '\u{ffff}' => {
                 let _ = write!(out, "\\u{:04X}", c as u32);
             }
             c => out.push(c),
@@ -97,6 +104,10 @@ pub struct Writer<'t, 'a> {
     edits: Edits,
     nl: &'static str,
     step: usize,
+    /// Per flow collection with removed items: the items' indices and the deletions
+    /// planned for them, re-planned together on each removal so that two removals in
+    /// one collection never overlap at a shared comma.
+    flow_removals: Vec<(NodeId, Vec<usize>, Vec<Range<usize>>)>,
 }
 
 impl<'t, 'a> Writer<'t, 'a> {
@@ -111,16 +122,71 @@ impl<'t, 'a> Writer<'t, 'a> {
             edits: Edits::new(),
             nl,
             step: indent_step(tree),
+            flow_removals: Vec::new(),
         }
+    }
+
+    /// Refuses to edit inside `node` when Kubernetes would not read the edit where it is
+    /// written: through an alias, in a mapping with a merge key, or inside a node whose
+    /// anchor an alias refers to (the edit would change every alias of it).
+    fn guard_edit(&self, node: NodeId) -> Result<(), Unsupported> {
+        let tree = self.tree;
+        let span = tree.span(node);
+        if tree.is_alias(node) {
+            return Err(unsupported(
+                span.start,
+                "cannot edit through an alias (`*name`); write the value out in the template",
+            ));
+        }
+        if (tree.is_map(node) || tree.is_seq(node)) && tree.is_tagged(node) {
+            // Emptied, `annotations: !!map` would become a tagged empty scalar, which
+            // Kubernetes refuses (found by fuzzing); and a tag may change the reading.
+            return Err(unsupported(
+                span.start,
+                "cannot edit a mapping or sequence that carries a tag (`!!map`, `!name`); remove the tag in the template",
+            ));
+        }
+        if tree.has_merge(node) {
+            return Err(unsupported(
+                span.start,
+                "cannot edit a mapping with a merge key (`<<`): Kubernetes reads merged entries that are not written here; write the entries out in the template",
+            ));
+        }
+        if let Some(&anchored) = tree.aliased().iter().find(|&&a| {
+            let a = tree.span(a);
+            a.start <= span.start && span.end <= a.end
+        }) {
+            return Err(unsupported(
+                tree.span(anchored).start,
+                "cannot edit a node whose anchor (`&name`) is used by an alias: the edit would change every alias of it; write the values out in the template",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses to delete or replace `range` when it holds an anchor an alias outside it
+    /// refers to (the alias would be left undefined, or read the new text).
+    fn guard_removal(&self, range: &Range<usize>) -> Result<(), Unsupported> {
+        let tree = self.tree;
+        if let Some(&anchored) = tree.aliased().iter().find(|&&a| {
+            let a = tree.span(a);
+            range.start <= a.start && a.start < range.end.max(range.start + 1)
+        }) {
+            return Err(unsupported(
+                tree.span(anchored).start,
+                "cannot remove or replace a node whose anchor (`&name`) is used by an alias elsewhere; write the values out in the template",
+            ));
+        }
+        Ok(())
     }
 
     fn src(&self) -> &'a str {
         self.tree.src
     }
 
-    /// Start of the line that holds `pos`.
+    /// Start of the line that holds `pos` (after a byte-order mark on the first line).
     fn line_start(&self, pos: usize) -> usize {
-        self.src()[..pos].rfind('\n').map_or(0, |i| i + 1)
+        line_start(self.src(), pos)
     }
 
     /// Offset of the line break (or end of text) that ends the line holding `pos`.
@@ -153,14 +219,14 @@ impl<'t, 'a> Writer<'t, 'a> {
 
     /// Inserts whole lines at a line start (`text` is lines each ending in a line
     /// break); at the end of a text without a final line break, keeps it that way.
-    fn insert_lines(&mut self, at: usize, text: String) {
+    fn insert_lines(&mut self, at: usize, text: String, depth: usize) {
         let src = self.src();
         if at == src.len() && !src.is_empty() && !src.ends_with('\n') {
             let trimmed = text.strip_suffix(self.nl).unwrap_or(&text);
             let joined = format!("{}{}", self.nl, trimmed);
-            self.edits.insert(at, joined);
+            self.edits.insert_at_depth(at, joined, depth);
         } else {
-            self.edits.insert(at, text);
+            self.edits.insert_at_depth(at, text, depth);
         }
     }
 
@@ -180,7 +246,7 @@ impl<'t, 'a> Writer<'t, 'a> {
         let tree = self.tree;
         let src = self.src();
         let mut column = None;
-        for &(key, _) in tree.entries(map) {
+        for &(key, _) in tree.raw_entries(map) {
             let span = tree.span(key);
             let prefix = &src[self.line_start(span.start)..span.start];
             let simple = tree.scalar(key).is_some()
@@ -214,16 +280,7 @@ impl<'t, 'a> Writer<'t, 'a> {
     /// A block scalar's own end moves back before its trailing line breaks.
     fn end_of(&self, id: NodeId) -> usize {
         let end = self.tree.span(id).end;
-        let mut last = id;
-        loop {
-            match self.tree.node(last).kind {
-                NodeKind::Map { entries, .. } if !entries.is_empty() => {
-                    last = entries[entries.len() - 1].1;
-                }
-                NodeKind::Seq { items, .. } if !items.is_empty() => last = items[items.len() - 1],
-                _ => break,
-            }
-        }
+        let last = self.last_leaf(id);
         let empty_plain = matches!(
             self.tree.node(last).kind,
             NodeKind::Scalar {
@@ -248,14 +305,104 @@ impl<'t, 'a> Writer<'t, 'a> {
         }
     }
 
+    /// The last node in a node's text (its last entry's value or last item, all the way
+    /// down).
+    fn last_leaf(&self, id: NodeId) -> NodeId {
+        let mut last = id;
+        loop {
+            match self.tree.node(last).kind {
+                NodeKind::Map { entries, .. } if !entries.is_empty() => {
+                    last = entries[entries.len() - 1].1;
+                }
+                NodeKind::Seq { items, .. } if !items.is_empty() => last = items[items.len() - 1],
+                _ => return last,
+            }
+        }
+    }
+
+    /// Whether a node is a block scalar that keeps its trailing line breaks (`|+`, `>+`):
+    /// its empty last lines are content, and text inserted after the node goes after
+    /// them.
+    fn keeps_trailing_lines(&self, id: NodeId) -> bool {
+        if !matches!(
+            self.tree.node(id).kind,
+            NodeKind::Scalar {
+                style: Style::Literal | Style::Folded,
+                ..
+            }
+        ) {
+            return false;
+        }
+        // The header is on the line before the content: `key: |+ # comment`.
+        let src = self.src();
+        let before = src[..self.tree.span(id).start].trim_end_matches(['\n', '\r']);
+        let header_line = &before[self.line_start(before.len())..];
+        let header_line = match header_line.find(" #").or_else(|| header_line.find("\t#")) {
+            Some(i) => &header_line[..i],
+            None => header_line,
+        };
+        let header = header_line
+            .trim_end()
+            .rsplit([' ', '\t'])
+            .next()
+            .unwrap_or_default();
+        if header.starts_with(['|', '>']) {
+            header.contains('+')
+        } else {
+            // Not found where expected: treat its empty lines as content (inserting
+            // after them is right for every chomping).
+            true
+        }
+    }
+
+    /// Where text inserted after a node goes: [`Writer::end_of`], or past the kept empty
+    /// lines of a last value written `|+`.
+    fn insertion_end(&self, id: NodeId) -> usize {
+        let leaf = self.last_leaf(id);
+        if self.keeps_trailing_lines(leaf) {
+            self.tree.span(leaf).end.max(self.end_of(id))
+        } else {
+            self.end_of(id)
+        }
+    }
+
+    /// The end of a range of whole lines to delete that starts at `start` and ends at
+    /// `end`: when a kept block scalar (`|+`) ends right before `start`, the empty lines
+    /// after `end` would join its value, so they go too.
+    fn deletion_end(&self, start: usize, end: usize) -> usize {
+        let tree = self.tree;
+        let joins = (0..tree.len() as NodeId)
+            .any(|id| tree.span(id).end == start && self.keeps_trailing_lines(id));
+        if !joins {
+            return end;
+        }
+        let src = self.src();
+        let mut at = end;
+        while at < src.len() {
+            let next = src[at..].find('\n').map_or(src.len(), |i| at + i + 1);
+            if !src[at..next].trim().is_empty() {
+                break;
+            }
+            at = next;
+        }
+        at
+    }
+
     /// Offset just past the `:` that follows a key (on the key's line).
+    ///
+    /// Only blanks may stand between the key and its `:`: a flow entry written without
+    /// one (`{metadata, b: 1}`, `metadata` with a null value) must not take the colon of
+    /// a later entry on the line (found by fuzzing).
     fn colon_after(&self, key: NodeId) -> Result<usize, Unsupported> {
         let from = self.tree.node(key).end;
         let to = self.line_end(from);
-        self.src()[from..to]
-            .find(':')
-            .map(|i| from + i + 1)
-            .ok_or_else(|| unsupported(from, "cannot find the `:` after this key"))
+        let rest = &self.src()[from..to];
+        let blanks = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        if rest[blanks..].starts_with(':') {
+            Ok(from + blanks + 1)
+        } else {
+            Err(unsupported(from, "cannot find the `:` after this key"))
+        }
     }
 
     /// Sets `key` to each value in `pairs` inside mapping `map`: replaces values that
@@ -266,6 +413,7 @@ impl<'t, 'a> Writer<'t, 'a> {
         map: NodeId,
         pairs: &[(String, Fragment)],
     ) -> Result<Vec<String>, Unsupported> {
+        self.guard_edit(map)?;
         let mut changed = Vec::new();
         let mut missing = Vec::new();
         for (name, fragment) in pairs {
@@ -318,8 +466,11 @@ impl<'t, 'a> Writer<'t, 'a> {
                     }
                 );
                 if tree.scalar(v).is_some() && !tree.is_null(v) && !block {
+                    // A tag goes with the value it typed: `!!bool "external"` is no string.
                     let node = tree.node(v);
-                    self.edits.replace(node.start..node.end, quote(s));
+                    let start = self.properties_start(v)?;
+                    self.guard_edit(v)?;
+                    self.edits.replace(start..node.end, quote(s));
                 } else {
                     self.replace_value(map, k, v, fragment)?;
                 }
@@ -333,6 +484,38 @@ impl<'t, 'a> Writer<'t, 'a> {
         }
     }
 
+    /// Where a scalar's properties (`!!tag`, `&anchor`) start, on its own line; its
+    /// start when it has none. A tagged scalar whose tag is not found there is refused.
+    fn properties_start(&self, v: NodeId) -> Result<usize, Unsupported> {
+        let tree = self.tree;
+        let start = tree.span(v).start;
+        let src = self.src();
+        let line_start = self.line_start(start);
+        let mut at = start;
+        let mut tag_found = false;
+        loop {
+            let before = src[line_start..at].trim_end_matches([' ', '\t']);
+            let token_start = before
+                .rfind([' ', '\t', '{', '[', ','])
+                .map_or(0, |i| i + 1);
+            let token = &before[token_start..];
+            if token.starts_with(['&', '!']) {
+                tag_found |= token.starts_with('!');
+                at = line_start + token_start;
+            } else {
+                break;
+            }
+        }
+        let tagged = matches!(tree.node(v).kind, NodeKind::Scalar { tagged: true, .. });
+        if tagged && !tag_found {
+            return Err(unsupported(
+                start,
+                "cannot replace a tagged value whose tag is not on its line",
+            ));
+        }
+        Ok(at)
+    }
+
     /// Replaces the whole value of an entry (a null, a scalar, or a collection).
     fn replace_value(
         &mut self,
@@ -344,6 +527,7 @@ impl<'t, 'a> Writer<'t, 'a> {
         let tree = self.tree;
         let colon = self.colon_after(k)?;
         let value_end = self.end_of(v).max(colon);
+        self.guard_removal(&(colon..value_end.max(tree.span(v).end)))?;
         if tree.is_flow(map) {
             self.edits
                 .replace(colon..value_end, format!(" {}", flow(fragment)));
@@ -360,7 +544,8 @@ impl<'t, 'a> Writer<'t, 'a> {
             }
             let at = self.line_end(value_end);
             let text = self.block_value(fragment, indent);
-            self.edits.insert(at, text);
+            let depth = 2 * indent + usize::from(matches!(fragment, Fragment::Seq(_)));
+            self.edits.insert_at_depth(at, text, depth);
         } else {
             let text = self.block_value(fragment, indent);
             self.edits.replace(colon..value_end, text);
@@ -384,7 +569,7 @@ impl<'t, 'a> Writer<'t, 'a> {
             // Entries that a planned deletion removes do not count: `{a: 1}` losing
             // `a` and gaining `b` must become `{b: …}`, not `{, b: …}`.
             let empty = tree
-                .entries(map)
+                .raw_entries(map)
                 .iter()
                 .all(|&(k, v)| self.edits.covers(&(tree.node(k).start..self.end_of(v))));
             self.insert_in_flow(map, empty, text);
@@ -403,32 +588,143 @@ impl<'t, 'a> Writer<'t, 'a> {
                 self.nl
             );
         }
-        let at = self.line_after(self.end_of(map));
-        self.insert_lines(at, text);
+        let at = self.line_after(self.insertion_end(map));
+        self.insert_lines(at, text, 2 * indent);
         Ok(())
     }
 
-    /// Inserts `text` before the closing bracket of a flow collection.
+    /// The first offset at or after `pos` that is not blank space, a line break or a
+    /// comment (inside a flow collection, where `#` after a blank starts a comment).
+    fn next_token(&self, pos: usize) -> usize {
+        let src = self.src().as_bytes();
+        let mut at = pos;
+        while at < src.len() {
+            match src[at] {
+                b' ' | b'\t' | b'\r' | b'\n' => at += 1,
+                b'#' if at == 0 || matches!(src[at - 1], b' ' | b'\t' | b'\r' | b'\n') => {
+                    at = memchr::memchr(b'\n', &src[at..]).map_or(src.len(), |i| at + i);
+                }
+                _ => break,
+            }
+        }
+        at
+    }
+
+    /// The children of a flow collection as written, each as the range from its start
+    /// (its properties, `&a` or `!!str`, included) to its end (an entry from its key to
+    /// the end of its value).
+    fn flow_children(&self, collection: NodeId) -> Vec<Range<usize>> {
+        let tree = self.tree;
+        let start = |id: NodeId| {
+            self.properties_start(id)
+                .unwrap_or_else(|_| tree.span(id).start)
+        };
+        if tree.is_map(collection) {
+            tree.raw_entries(collection)
+                .iter()
+                .map(|&(k, v)| start(k)..self.end_of(v))
+                .collect()
+        } else {
+            tree.items(collection)
+                .iter()
+                .map(|&i| start(i)..self.end_of(i))
+                .collect()
+        }
+    }
+
+    /// Inserts `text` after the last item of a flow collection: right after the item (or
+    /// after the comma that follows it), so never inside a comment after it.
     fn insert_in_flow(&mut self, collection: NodeId, empty: bool, text: String) {
         let node = self.tree.node(collection);
-        let close = node.end - 1;
-        let before = self.src()[node.start + 1..close].trim_end();
-        let text = if empty {
-            text
-        } else if before.ends_with(',') {
-            format!(" {text}")
-        } else {
-            format!(", {text}")
+        let children = self.flow_children(collection);
+        let (at, text) = match children.last() {
+            Some(last) if !empty => {
+                let next = self.next_token(last.end);
+                if self.src().as_bytes().get(next) == Some(&b',') {
+                    (next + 1, format!(" {text}"))
+                } else {
+                    (last.end, format!(", {text}"))
+                }
+            }
+            _ => (node.start + 1, text),
         };
-        // Keep the insertion right after the last item, before blanks and the bracket.
-        let at = node.start + 1 + before.len();
         self.edits.insert(at, text);
+    }
+
+    /// Plans the removal of child `index` of a flow collection, together with the
+    /// removals already planned there: each run of removed children goes with the
+    /// commas between them and one comma next to the run.
+    fn remove_flow_child(&mut self, collection: NodeId, index: usize) {
+        let children = self.flow_children(collection);
+        let slot = match self.flow_removals.iter().position(|r| r.0 == collection) {
+            Some(i) => i,
+            None => {
+                self.flow_removals
+                    .push((collection, Vec::new(), Vec::new()));
+                self.flow_removals.len() - 1
+            }
+        };
+        let (_, removed, planned) = &mut self.flow_removals[slot];
+        if removed.contains(&index) {
+            return;
+        }
+        removed.push(index);
+        removed.sort_unstable();
+        for range in std::mem::take(planned) {
+            self.edits.withdraw_deletion(&range);
+        }
+        let removed = removed.clone();
+        let mut ranges = Vec::new();
+        let mut i = 0;
+        while i < removed.len() {
+            let first = removed[i];
+            let mut last = first;
+            while i + 1 < removed.len() && removed[i + 1] == last + 1 {
+                i += 1;
+                last += 1;
+            }
+            i += 1;
+            let range = if last + 1 < children.len() {
+                // Up to the next kept child: the commas and blanks between go too.
+                children[first].start..children[last + 1].start
+            } else if first > 0 {
+                // The run ends the collection: from the end of the kept child before it.
+                children[first - 1].end..children[last].end
+            } else {
+                // Every child goes, and a trailing comma with them.
+                let end = children[last].end;
+                let next = self.next_token(end);
+                let end = if self.src().as_bytes().get(next) == Some(&b',') {
+                    next + 1
+                } else {
+                    end
+                };
+                children[first].start..end
+            };
+            ranges.push(range);
+        }
+        for range in &ranges {
+            self.edits.delete(range.clone());
+        }
+        self.flow_removals[slot].2 = ranges;
+    }
+
+    /// Replaces a whole node's text by `text` (a flow collection rewritten from its own
+    /// entries, say), with the same refusals as the other edits: not through an alias,
+    /// not in a mapping with a merge key, not inside or over an anchor an alias uses.
+    pub fn replace_node(&mut self, node: NodeId, text: String) -> Result<(), Unsupported> {
+        self.guard_edit(node)?;
+        let span = self.tree.span(node);
+        self.guard_removal(&span)?;
+        self.edits.replace(span, text);
+        Ok(())
     }
 
     /// Removes one entry of a mapping.
     pub fn remove_entry(&mut self, map: NodeId, k: NodeId) -> Result<(), Unsupported> {
+        self.guard_edit(map)?;
         let tree = self.tree;
-        let entries = tree.entries(map);
+        let entries = tree.raw_entries(map);
         let Some(pos) = entries.iter().position(|&(key, _)| key == k) else {
             return Err(unsupported(
                 tree.node(k).start,
@@ -436,10 +732,15 @@ impl<'t, 'a> Writer<'t, 'a> {
             ));
         };
         let (k, v) = entries[pos];
-        let range = if tree.is_flow(map) {
-            self.flow_item_range(tree.node(k).start, self.end_of(v))
-        } else if self.first_on_line(tree.node(k).start) {
-            self.line_start(tree.node(k).start)..self.line_after(self.end_of(v))
+        self.guard_removal(&(tree.span(k).start..tree.span(v).end.max(self.end_of(v))))?;
+        if tree.is_flow(map) {
+            self.remove_flow_child(map, pos);
+            return Ok(());
+        }
+        let range = if self.first_on_line(tree.node(k).start) {
+            let start = self.line_start(tree.node(k).start);
+            let end = self.line_after(self.insertion_end(v));
+            start..self.deletion_end(start, end)
         } else if let Some(&(next, _)) = entries.get(pos + 1) {
             // `- key: value` starting a sequence item: the next key moves up.
             tree.node(k).start..tree.node(next).start
@@ -453,30 +754,17 @@ impl<'t, 'a> Writer<'t, 'a> {
         Ok(())
     }
 
-    /// The range to delete for one item of a flow collection, with one comma.
-    fn flow_item_range(&self, start: usize, end: usize) -> Range<usize> {
-        let src = self.src();
-        let after = &src[end..];
-        let skip = after.len() - after.trim_start().len();
-        if after[skip..].starts_with(',') {
-            let rest = &after[skip + 1..];
-            let blanks = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-            return start..end + skip + 1 + blanks;
-        }
-        let before = src[..start].trim_end();
-        if before.ends_with(',') {
-            return before.len() - 1..end;
-        }
-        start..end
-    }
-
     /// Removes one item of a sequence.
     pub fn remove_item(&mut self, seq: NodeId, item: NodeId) -> Result<(), Unsupported> {
+        self.guard_edit(seq)?;
         let tree = self.tree;
         let node = tree.node(item);
+        self.guard_removal(&(node.start..node.end.max(self.end_of(item))))?;
         if tree.is_flow(seq) {
-            let range = self.flow_item_range(node.start, self.end_of(item));
-            self.edits.delete(range);
+            let Some(index) = tree.items(seq).iter().position(|&i| i == item) else {
+                return Err(unsupported(node.start, "item is not in this sequence"));
+            };
+            self.remove_flow_child(seq, index);
             return Ok(());
         }
         let dash = self.dash_of(item)?;
@@ -486,8 +774,9 @@ impl<'t, 'a> Writer<'t, 'a> {
                 "cannot remove an item of a nested inline sequence",
             ));
         }
-        let range = self.line_start(dash)..self.line_after(self.end_of(item));
-        self.edits.delete(range);
+        let start = self.line_start(dash);
+        let end = self.line_after(self.insertion_end(item));
+        self.edits.delete(start..self.deletion_end(start, end));
         Ok(())
     }
 
@@ -511,6 +800,7 @@ impl<'t, 'a> Writer<'t, 'a> {
         if items.is_empty() {
             return Ok(());
         }
+        self.guard_edit(seq)?;
         if tree.is_flow(seq) {
             let body: Vec<String> = items.iter().map(flow).collect();
             let empty = tree
@@ -532,8 +822,8 @@ impl<'t, 'a> Writer<'t, 'a> {
         for item in items {
             text.push_str(&self.seq_item(item, dash_col));
         }
-        let at = self.line_after(self.end_of(seq));
-        self.insert_lines(at, text);
+        let at = self.line_after(self.insertion_end(seq));
+        self.insert_lines(at, text, 2 * dash_col + 1);
         Ok(())
     }
 
@@ -548,8 +838,10 @@ impl<'t, 'a> Writer<'t, 'a> {
         if items.is_empty() {
             return self.remove_item(seq, item);
         }
+        self.guard_edit(seq)?;
         let tree = self.tree;
         let node = tree.node(item);
+        self.guard_removal(&(node.start..node.end.max(self.end_of(item))))?;
         if tree.is_flow(seq) {
             let body: Vec<String> = items.iter().map(flow).collect();
             self.edits
@@ -670,19 +962,16 @@ impl Writer<'_, '_> {
             .iter()
             .map(|(k, v)| format!("{}: {}", key(k), flow(v)))
             .collect();
-        for &(k, v) in tree.entries(map) {
+        // The entries as written (not a merged view), kept in their own text.
+        for &(k, v) in tree.raw_entries(map) {
             let name = tree.scalar(k);
             if name.is_some_and(|n| drop.contains(&n) || pairs.iter().any(|(p, _)| p == n)) {
                 continue;
             }
             body.push(format!("{}: {}", tree.text(k), tree.text(v)));
         }
-        let span = tree.span(map);
-        self.edits.replace(
-            span.start..self.end_of(map).max(span.end),
-            format!("{{{}}}", body.join(", ")),
-        );
-        Ok(())
+        // With the writer's refusals: no alias, merge key, tag or used anchor here.
+        self.replace_node(map, format!("{{{}}}", body.join(", ")))
     }
 
     /// A new document holding one block mapping, in this document's indentation step
@@ -732,9 +1021,19 @@ pub fn flow(fragment: &Fragment) -> String {
     }
 }
 
+/// Start of the line that holds `pos`: a byte-order mark is not part of the first line's
+/// columns (a new root key written after it at column 1 would be invalid YAML).
+fn line_start(src: &str, pos: usize) -> usize {
+    match src[..pos].rfind('\n') {
+        Some(i) => i + 1,
+        None if src.starts_with('\u{feff}') && pos >= 3 => 3,
+        None => 0,
+    }
+}
+
 /// The column where a key's line content starts, properties (`&a`, `!!str`) included.
 fn key_column(src: &str, key_start: usize) -> usize {
-    let line_start = src[..key_start].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = line_start(src, key_start);
     let mut at = key_start;
     loop {
         let before = src[line_start..at].trim_end_matches([' ', '\t']);
@@ -753,10 +1052,10 @@ fn key_column(src: &str, key_start: usize) -> usize {
 fn indent_step(tree: &Tree) -> usize {
     let Some(root) = tree.root else { return 2 };
     let root_col = key_column(tree.src, tree.node(root).start);
-    tree.entries(root)
+    tree.raw_entries(root)
         .iter()
         .find_map(|&(_, v)| {
-            let first_key = tree.entries(v).first()?.0;
+            let first_key = tree.raw_entries(v).first()?.0;
             (tree.is_map(v) && !tree.is_flow(v))
                 .then(|| key_column(tree.src, tree.node(first_key).start))
         })
@@ -1029,6 +1328,91 @@ mod tests {
                 "{src:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_flow_entry_without_a_colon_does_not_take_the_next_one() {
+        let src = "{a, metadata, b: 1}\n";
+        let tree = Tree::parse(src).unwrap();
+        let mut w = Writer::new(&tree);
+        assert!(
+            w.upsert(tree.root.unwrap(), &annotations(&[("k", "v")]))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn two_removals_in_one_flow_collection_never_overlap() {
+        // Every pair of items of a flow map and a flow sequence, then one key added.
+        let src = "m: {x: 1, y: 2, z: 3}\ns: [1, 2, 3]\n";
+        let (keys, items) = (["x: 1", "y: 2", "z: 3"], ["1", "2", "3"]);
+        for (a, b) in [(0, 1), (0, 2), (1, 2), (2, 1), (1, 0)] {
+            let left = 3 - a - b;
+            let out = edit(src, |w| {
+                let root = w.tree.root.unwrap();
+                let (m, s) = (
+                    w.tree.get(root, "m").unwrap(),
+                    w.tree.get(root, "s").unwrap(),
+                );
+                for i in [a, b] {
+                    w.remove_entry(m, w.tree.entries(m)[i].0).unwrap();
+                    w.remove_item(s, w.tree.items(s)[i]).unwrap();
+                }
+            });
+            assert_eq!(
+                out,
+                format!("m: {{{}}}\ns: [{}]\n", keys[left], items[left])
+            );
+            let out = edit(src, |w| {
+                let m = w.tree.get(w.tree.root.unwrap(), "m").unwrap();
+                for i in [a, b] {
+                    w.remove_entry(m, w.tree.entries(m)[i].0).unwrap();
+                }
+                w.upsert(m, &[("k".to_string(), Fragment::str("v"))])
+                    .unwrap();
+            });
+            assert!(
+                out.starts_with(&format!("m: {{{}, k: \"v\"}}", keys[left])),
+                "{out}"
+            );
+        }
+    }
+
+    #[test]
+    fn flow_removals_take_the_properties_of_what_they_remove() {
+        let out = edit(
+            "a: {!!str x: 1, &k y: 2, z: 3}\ns: [&i 1, !!int 2]\n",
+            |w| {
+                let root = w.tree.root.unwrap();
+                let a = w.tree.get(root, "a").unwrap();
+                for key in ["x", "y"] {
+                    let (k, _) = w.tree.entry(a, key).unwrap();
+                    w.remove_entry(a, k).unwrap();
+                }
+                let s = w.tree.get(root, "s").unwrap();
+                let item = w.tree.items(s)[0];
+                w.remove_item(s, item).unwrap();
+            },
+        );
+        assert_eq!(out, "a: {z: 3}\ns: [!!int 2]\n");
+    }
+
+    #[test]
+    fn replacing_a_node_is_refused_where_other_edits_are() {
+        let src = "a: &x {m: 1}\nb: *x\nc: {<<: {m: 2}}\nd: {m: 3}\n";
+        let tree = Tree::parse(src).unwrap();
+        let root = tree.root.unwrap();
+        let mut w = Writer::new(&tree);
+        for key in ["a", "b", "c"] {
+            let node = tree.entry(root, key).unwrap().1;
+            assert!(w.replace_node(node, "{}".into()).is_err(), "{key}");
+        }
+        let d = tree.get(root, "d").unwrap();
+        w.replace_node(d, "{m: \"4\"}".into()).unwrap();
+        assert_eq!(
+            w.edits.apply(src).unwrap(),
+            "a: &x {m: 1}\nb: *x\nc: {<<: {m: 2}}\nd: {m: \"4\"}\n"
+        );
     }
 
     #[test]

@@ -506,8 +506,15 @@ fn keys(ctx: &mut Ctx, svc: &Obj, map: NodeId, set: &[String], load_balancer: bo
             && let Some(value) = value
             && !presets::AWS_L4_TYPES.contains(&value)
         {
-            // The Layer-4 set replaces the value; without a set the key goes.
-            let remedy = if set.iter().any(|s| s == key) {
+            // The Layer-4 set replaces the value Kubernetes reads (the last of a repeated
+            // key); without a set, or for an earlier repeat, the entry goes.
+            let last = tree
+                .raw_entries(map)
+                .iter()
+                .rev()
+                .find(|&&(other, _)| tree.scalar(other) == Some(key))
+                .map(|&(other, _)| other);
+            let remedy = if set.iter().any(|s| s == key) && last == Some(k) {
                 Remedy::Shared
             } else {
                 remove("L7 annotation")

@@ -99,7 +99,7 @@ fn writer_escapes_characters_yaml_cannot_print() {
 }
 
 /// The same finding through the binary: an `--annotation` value with DEL gives output
-/// that does not parse (SPEC §3: the output must be valid YAML).
+/// that does not parse (README, "Guarantees": the output is valid YAML).
 #[test]
 fn annotation_value_with_del_renders_valid_yaml() {
     let input = "apiVersion: v1\nkind: Service\nmetadata:\n  name: spaces-router\n  namespace: upbound-system\nspec:\n  type: LoadBalancer\n";

@@ -1,5 +1,5 @@
 //! Arbitrary bytes through render and check: never a panic; when render succeeds, the
-//! SPEC §3 guarantees hold (tests/guarantees/mod.rs).
+//! render guarantees (README, "Guarantees") hold (tests/guarantees/mod.rs).
 #![no_main]
 
 use std::sync::OnceLock;

@@ -1,6 +1,6 @@
 //! Structure-aware: manifests shaped like Helm's Spaces output (tests/guarantees/
 //! manifests.rs), built from the fuzzer's bytes, with options chosen the same way. Render
-//! must succeed or refuse cleanly, and the SPEC §3 guarantees hold on success; check
+//! must succeed or refuse cleanly, and the render guarantees (README, "Guarantees") hold on success; check
 //! must not panic on the same stream.
 #![no_main]
 

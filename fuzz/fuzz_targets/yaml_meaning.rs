@@ -3,7 +3,7 @@
 //! line breaks only YAML 1.1 sees, objects whose last entry is `metadata`. The input is
 //! the render options on the first line (only the flags below) and the stream after it,
 //! the format of `testdata/fuzz/yaml_meaning/`, which `tests/oracle.rs` replays through
-//! the YAML 1.1 oracle. Render must either refuse, or keep the SPEC §3 guarantees
+//! the YAML 1.1 oracle. Render must either refuse, or keep the render guarantees (README, "Guarantees")
 //! (tests/guarantees/mod.rs) and write output whose meaning, as the span tree reads it,
 //! is the input's plus edits render may make (tests/meaning_check/mod.rs).
 //!

@@ -201,7 +201,7 @@ def changes(a, b, path=()):
     return [] if a == b else [path]
 
 
-# What render may edit, per kind (SPEC §4): path prefixes.
+# What render may edit, per kind (docs/edits.md): path prefixes.
 ALLOWED = {
     "Service": [("metadata", "annotations"), ("spec", "type"), ("spec", "loadBalancerClass")],
     "Ingress": [("metadata", "annotations")],

@@ -1,4 +1,4 @@
-//! The SPEC §3 render guarantees as one checker, shared by the property tests
+//! The render guarantees (README, "Guarantees") as one checker, shared by the property tests
 //! (`tests/props.rs`), the fuzz regression replay (`tests/fuzz_regressions.rs`) and the
 //! fuzz targets (`fuzz/fuzz_targets/*.rs`, which include this file by path).
 //!

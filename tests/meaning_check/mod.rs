@@ -6,7 +6,7 @@
 //! A document's *view* is what Kubernetes reads, as the span tree gives it to the rules:
 //! mappings with merge keys applied and later keys winning, aliases resolved, strings as
 //! strings and every other scalar as "not a string". Render may change a document's view
-//! only at the paths SPEC §4 lets it edit for the document's kind, must write every
+//! only at the paths docs/edits.md lets it edit for the document's kind, must write every
 //! annotation as a string, and may only add CiliumNetworkPolicy documents.
 
 #![allow(dead_code)]
@@ -208,7 +208,7 @@ pub fn changes(a: &View, b: &View, path: &mut Vec<Step>, out: &mut Vec<Vec<Step>
     }
 }
 
-/// What render may edit, per kind (SPEC §4): path prefixes.
+/// What render may edit, per kind (docs/edits.md): path prefixes.
 const ALLOWED: &[(&str, &[&[&str]])] = &[
     (
         "Service",

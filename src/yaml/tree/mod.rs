@@ -86,7 +86,7 @@ pub struct Node<'t> {
 
 /// One node in 12 bytes plus a tag byte (kept in a parallel array so that no padding is
 /// paid). A manifest holds about two nodes per line of text, so this size decides the
-/// program's peak memory (SPEC §9: at most 3 × input + 16 MB).
+/// program's peak memory (docs/performance.md: at most 3 × input + 16 MB).
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     start: u32,

@@ -90,6 +90,14 @@ fn utf8_bom_is_accepted_and_kept() {
 }
 
 #[test]
+fn a_second_byte_order_mark_is_refused_with_its_position() {
+    let mut input = "\u{feff}\u{feff}".as_bytes().to_vec();
+    input.extend_from_slice(ROUTER.as_bytes());
+    let out = render(input);
+    assert_refused(&out, "1:1: document 1", "a second byte-order mark");
+}
+
+#[test]
 fn nul_byte_is_refused() {
     let out = render(with_router(b"kind: ConfigMap\ndata:\n  a: b\x00\n"));
     assert_refused(&out, "11:7: document 2", "invalid YAML");

@@ -228,3 +228,13 @@ fn writer_replaces_a_collection_ending_in_an_empty_value() {
 fn writer_keeps_the_next_entry_after_an_empty_block_scalar() {
     check_crash("yaml_tree-empty-literal-before-empty-key");
 }
+
+/// Found by `yaml_tree` on the issue-10 code (testdata/fuzz/crashes/yaml_tree-double-bom):
+/// two byte-order marks, then `::`. go-yaml takes the first as the encoding's and skips
+/// the second as a column, so the first line's keys are one column further in for
+/// Kubernetes than for the parser, and a key the writer added did not read back. Fixed in
+/// src/yaml/mod.rs: a second byte-order mark at the start is refused with its position.
+#[test]
+fn a_second_byte_order_mark_is_refused() {
+    check_crash("yaml_tree-double-bom");
+}

@@ -23,6 +23,15 @@ pub use tree::{NodeId, NodeKind, ParseError, Style, Tree};
 /// the strict parser does not look.
 pub fn odd_line_break(src: &str) -> Option<(usize, &'static str)> {
     let bytes = src.as_bytes();
+    // go-yaml skips one byte-order mark as the encoding's and a second one at column 0
+    // counting it as a column, so the first line's keys sit one column further in for
+    // Kubernetes than for this program (found by fuzzing `yaml_tree`).
+    if src.starts_with("\u{feff}\u{feff}") {
+        return Some((
+            3,
+            "a second byte-order mark at the start, which Kubernetes reads as a column; remove it",
+        ));
+    }
     let control = bytes
         .iter()
         .position(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F);
@@ -195,6 +204,7 @@ mod tests {
             ("a\u{9f}", 1),
             ("x\u{fffe}\r", 1),
             ("\u{0}", 0),
+            ("\u{feff}\u{feff}::", 3),
         ] {
             assert_eq!(odd(text).map(|(i, _)| i), Some(at), "{text:?}");
         }

@@ -448,6 +448,18 @@ pub fn load_config_file(path: &Path) -> Result<ConfigFile> {
     serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e))
 }
 
+/// The config file's `logFile` alone, read leniently: an error elsewhere in the file
+/// still reaches the log file it names.
+pub fn config_log_file(path: &Path) -> Option<PathBuf> {
+    #[derive(serde::Deserialize)]
+    struct LogFileOnly {
+        #[serde(rename = "logFile")]
+        log_file: Option<PathBuf>,
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    serde_saphyr::from_str::<LogFileOnly>(&text).ok()?.log_file
+}
+
 /// Reads the values files; later files win, as with `helm -f`.
 pub fn load_values(paths: &[PathBuf]) -> Result<ValuesHints> {
     let mut hints = ValuesHints::default();

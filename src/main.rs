@@ -133,10 +133,15 @@ fn parent_is_helm() -> bool {
 }
 
 /// Resolves the options. The diagnostics follow the arguments first, so that a config
-/// or values error reaches `--log-file` too, then the config file's `logFile`.
+/// or values error reaches `--log-file` too, then the config file's `logFile` (also for
+/// an error in that file, when its `logFile` can still be read).
 fn resolve(args: &RenderArgs, diagnostics: &mut Diagnostics) -> Result<Config, Error> {
     diagnostics.set(args, None);
-    let config = config::resolve(args)?;
+    let config = config::resolve(args).inspect_err(|_| {
+        if diagnostics.log_file.is_none() {
+            diagnostics.log_file = args.config.as_deref().and_then(config::config_log_file);
+        }
+    })?;
     diagnostics.set(args, Some(&config));
     Ok(config)
 }

@@ -570,6 +570,51 @@ fn log_file_flag_receives_usage_config_and_controller_errors() {
     assert!(std::fs::read_to_string(&log).unwrap().contains("--bogus"));
 }
 
+/// A config file that names its own `logFile` gets its own errors logged there: an
+/// unknown key, a bad value, and a values file it cannot read.
+#[test]
+fn config_file_log_file_receives_errors_in_that_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("from-config.log");
+    let config = dir.path().join("config.yaml");
+    let cases = [
+        ("clodu: gcp\n", "clodu"),
+        ("cloud: mars\n", "mars"),
+        ("cloud: aws\ncontrollers: [trafik]\n", "trafik"),
+    ];
+    for (body, wanted) in cases {
+        std::fs::remove_file(&log).ok();
+        std::fs::write(&config, format!("logFile: {}\n{body}", log.display())).unwrap();
+        let out = run(cmd().arg("--config").arg(&config), SERVICE);
+        assert_eq!(out.code, 2, "{body:?}: {}", out.stderr);
+        let logged = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(
+            logged.contains("spaces-expose: error:") && logged.contains(wanted),
+            "{body:?}: {logged:?}"
+        );
+    }
+    // A flag still wins over the file's logFile.
+    let flag_log = dir.path().join("flag.log");
+    std::fs::remove_file(&log).ok();
+    let out = run(
+        cmd()
+            .arg("--config")
+            .arg(&config)
+            .arg(format!("--log-file={}", flag_log.display())),
+        SERVICE,
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        std::fs::read_to_string(&flag_log)
+            .unwrap()
+            .contains("trafik")
+    );
+    assert!(
+        !log.exists(),
+        "the config's logFile is not written when a flag names one"
+    );
+}
+
 /// A config file's value errors name the file, line and column of the value, once, and
 /// never blame a flag that was not typed; render and check refuse an unknown rule in
 /// `rules:` alike.

@@ -350,8 +350,28 @@ impl clap::builder::TypedValueParser for Suggest {
 /// `spaces__expose__subcmd__check` but labels their cases
 /// `spaces__subcmd__expose__subcmd__check`, so no subcommand option ever completes.
 /// The labels are made to match.
+///
+/// `--controller` takes a comma list, and bash does not break words at commas: after
+/// `--controller ingress-nginx,env` the script would complete the whole word against the
+/// names and offer nothing. Its completion completes the part after the last comma and
+/// keeps what comes before.
 pub fn fix_bash_completion(script: &[u8]) -> Vec<u8> {
-    String::from_utf8_lossy(script)
-        .replace("spaces__subcmd__expose__", "spaces__expose__")
-        .into_bytes()
+    let script =
+        String::from_utf8_lossy(script).replace("spaces__subcmd__expose__", "spaces__expose__");
+    let mut out = String::with_capacity(script.len() + 256);
+    let mut in_list_option = false;
+    for line in script.split_inclusive('\n') {
+        if line.trim() == "--controller)" {
+            in_list_option = true;
+        } else if in_list_option && line.contains("compgen -W") {
+            in_list_option = false;
+            out.push_str(&line.replace(
+                r#"-- "${cur}""#,
+                r#"-P "${cur%"${cur##*,}"}" -- "${cur##*,}""#,
+            ));
+            continue;
+        }
+        out.push_str(line);
+    }
+    out.into_bytes()
 }

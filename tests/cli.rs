@@ -460,6 +460,19 @@ fn bash_completes_subcommand_options_controllers_and_rule_codes() {
         complete(&["spaces-expose", "--controller", "envoy-"]),
         ["envoy-gateway", "envoy-gateway-namespaced"]
     );
+    // A comma list completes its last name and keeps the ones before.
+    assert_eq!(
+        complete(&[
+            "spaces-expose",
+            "--controller",
+            "ingress-nginx,envoy-gateway-n"
+        ]),
+        ["ingress-nginx,envoy-gateway-namespaced"]
+    );
+    assert_eq!(
+        complete(&["spaces-expose", "diff", "--controller", "cilium,ha"]),
+        ["cilium,haproxy"]
+    );
     assert_eq!(
         complete(&["spaces-expose", "explain", "SE50"]),
         ["SE501", "SE502", "SE503", "SE504"]

@@ -238,22 +238,19 @@ fn run_check(args: &CheckArgs, diagnostics: &mut Diagnostics) -> Result<ExitCode
     for path in values_files {
         let bytes = std::fs::read(path)
             .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-        linted.push((path.display().to_string(), bytes, true));
+        linted.push((path.display().to_string(), bytes));
     }
-    let inputs = inputs.into_iter().map(|(name, bytes)| {
-        let is_values = std::str::from_utf8(&bytes).is_ok_and(values::looks_like_values);
-        (name, bytes, is_values)
-    });
-    let reports: Vec<rules::Report> = inputs
-        .chain(linted)
-        .map(|(name, bytes, is_values)| {
-            if is_values {
-                rules::check_values(&bytes, &name, &config, &levels)
-            } else {
-                rules::check(&bytes, &name, &config, &levels)
-            }
-        })
-        .collect();
+    // Manifest files are checked together, as one stream; values files one by one.
+    let (values_inputs, manifests): (Vec<_>, Vec<_>) = inputs
+        .into_iter()
+        .partition(|(_, bytes)| std::str::from_utf8(bytes).is_ok_and(values::looks_like_values));
+    let mut reports = vec![rules::check_files(&manifests, &config, &levels)];
+    reports.extend(
+        values_inputs
+            .into_iter()
+            .chain(linted)
+            .map(|(name, bytes)| rules::check_values(&bytes, &name, &config, &levels)),
+    );
     let rules::Report {
         findings,
         notes,

@@ -358,6 +358,57 @@ fn text_format_is_file_line_col_level_code_message() {
     assert_eq!(dash.stdout, stdin.stdout);
 }
 
+/// Files written a template each (`helm template --output-dir`) are checked as one
+/// stream: the router policy in one file is related to the router Service in another,
+/// and the finding names the policy's file, line and document. A broken file makes every
+/// file checked alone, with SE503 for the broken one.
+#[test]
+fn files_of_one_release_are_checked_as_one_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = dir.path().join("service.yaml");
+    let policy = dir.path().join("networkpolicy.yaml");
+    std::fs::write(
+        &service,
+        "---\n# Source: spaces/templates/router/service.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: spaces-router\n  namespace: upbound-system\nspec:\n  selector:\n    app: spaces-router\n  ports:\n    - port: 8443\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &policy,
+        "---\n# Source: spaces/templates/router/networkpolicy.yaml\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: spaces-router\n  namespace: upbound-system\nspec:\n  podSelector:\n    matchLabels:\n      app: spaces-router\n  ingress:\n    - from:\n        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: ingress-nginx\n          podSelector:\n            matchLabels:\n              app.kubernetes.io/name: ingress-nginx\n              app.kubernetes.io/component: controller\n",
+    )
+    .unwrap();
+    let together = run(bin()
+        .args(["check", "--cloud=aws", "--controller=traefik"])
+        .arg(&service)
+        .arg(&policy));
+    assert_eq!(together.code, 1, "{}", together.stderr);
+    let wanted = format!("{}:14:11: error[SE401] ", policy.display());
+    assert!(together.stdout.starts_with(&wanted), "{}", together.stdout);
+    assert_eq!(together.stdout.lines().count(), 1, "{}", together.stdout);
+    // The policy alone has no router Service to relate to.
+    let alone = run(bin()
+        .args(["check", "--cloud=aws", "--controller=traefik"])
+        .arg(&policy));
+    assert!(!alone.stdout.contains("SE401"), "{}", alone.stdout);
+    // One broken file: each file alone, SE503 for it, exit 2.
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(&broken, "kind: [\n").unwrap();
+    let with_broken = run(bin()
+        .args(["check", "--cloud=aws", "--controller=traefik"])
+        .arg(&service)
+        .arg(&policy)
+        .arg(&broken));
+    assert_eq!(with_broken.code, 2, "{}", with_broken.stderr);
+    assert!(
+        with_broken
+            .stdout
+            .contains(&format!("{}:", broken.display()))
+            && with_broken.stdout.contains("SE503"),
+        "{}",
+        with_broken.stdout
+    );
+}
+
 #[test]
 fn github_format_emits_workflow_commands() {
     let r = run(bin()

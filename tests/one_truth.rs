@@ -240,3 +240,97 @@ fn load_balancer_mode_warns_about_a_blocking_policy() {
         assert_eq!(codes, ["SE403"], "{}", checked.stdout);
     }
 }
+
+/// `check` on a stream split into a file per document (as `helm template --output-dir`
+/// writes it) reports what it reports on the stream, each finding at its own file, line
+/// and document: a router Service in one file relates to its policy in another as render
+/// relates them in one stream.
+#[test]
+fn a_stream_split_into_files_checks_as_the_stream() {
+    use spaces_expose::rules::check_files;
+    let mut compared = 0;
+    for dir in files("testdata/render", |p| p.join("input.yaml").is_file()) {
+        let args = args_of(&dir);
+        let words: Vec<&str> = args.iter().map(String::as_str).collect();
+        let Some(config) = guarantees::try_config_from(&words) else {
+            continue;
+        };
+        let input = std::fs::read(dir.join("input.yaml")).expect("readable");
+        let Ok(text) = std::str::from_utf8(&input) else {
+            continue;
+        };
+        let whole = spaces_expose::check(&input, "whole.yaml", &config, &config.levels);
+        if whole.invalid {
+            continue; // each file is then checked alone
+        }
+        let chunks = spaces_expose::stream::split(text);
+        if chunks.len() < 2 {
+            continue;
+        }
+        let parts: Vec<(String, Vec<u8>)> = chunks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                (
+                    format!("part{i}.yaml"),
+                    text[c.range.clone()].as_bytes().to_vec(),
+                )
+            })
+            .collect();
+        let split = check_files(&parts, &config, &config.levels);
+        let expected: Vec<String> = whole
+            .findings
+            .iter()
+            .map(|f| {
+                if f.document == 0 {
+                    return format!("part0.yaml 0 {} {}", f.code.as_str(), f.message);
+                }
+                let shift = chunks[f.document - 1].first_line - 1;
+                let message = match f.message.split_once(" on line ") {
+                    Some((head, rest)) if f.code.as_str() == "SE502" => {
+                        let (n, tail) = rest.split_at(rest.find(':').unwrap_or(rest.len()));
+                        format!(
+                            "{head} on line {}{tail}",
+                            n.parse::<usize>().unwrap() - shift
+                        )
+                    }
+                    _ => f.message.clone(),
+                };
+                format!(
+                    "part{}.yaml 1 {}:{} {} {:?} {message}",
+                    f.document - 1,
+                    f.line - shift,
+                    f.column,
+                    f.code.as_str(),
+                    f.object
+                )
+            })
+            .collect();
+        let got: Vec<String> = split
+            .findings
+            .iter()
+            .map(|f| {
+                if f.document == 0 {
+                    return format!("{} 0 {} {}", f.file, f.code.as_str(), f.message);
+                }
+                format!(
+                    "{} {} {}:{} {} {:?} {}",
+                    f.file,
+                    f.document,
+                    f.line,
+                    f.column,
+                    f.code.as_str(),
+                    f.object,
+                    f.message
+                )
+            })
+            .collect();
+        let mut expected_sorted = expected.clone();
+        let mut got_sorted = got.clone();
+        expected_sorted.sort();
+        got_sorted.sort();
+        assert_eq!(got_sorted, expected_sorted, "{}", dir.display());
+        compared += 1;
+    }
+    assert!(compared >= 80, "only {compared} golden cases compared");
+}

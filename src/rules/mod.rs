@@ -375,6 +375,89 @@ fn parse_each<'a>(
     }
 }
 
+/// Lints several manifest files as the one stream render would read: `helm template
+/// --output-dir` writes a file per template, and a router Service in one file relates to
+/// its NetworkPolicy or Ingress in another as it does in one stream. The files are
+/// joined with a document separator, analysed together, and every finding is put back
+/// at its own file, line and document. When a file is not UTF-8 or does not parse, each
+/// file is checked alone (SE503 names the broken one), as is a single file.
+pub fn check_files(files: &[(String, Vec<u8>)], config: &Config, levels: &Levels) -> Report {
+    if files.len() > 1
+        && let Some(report) = check_joined(files, config, levels)
+    {
+        return report;
+    }
+    merge_reports(
+        files
+            .iter()
+            .map(|(name, bytes)| check(bytes, name, config, levels))
+            .collect(),
+    )
+}
+
+/// Where one file of a joined stream lies in it.
+struct Part<'a> {
+    name: &'a str,
+    /// The joined stream's line of the file's first line.
+    first_line: usize,
+    /// The first line of each document of the file, as the file alone splits.
+    documents: Vec<usize>,
+}
+
+fn check_joined(files: &[(String, Vec<u8>)], config: &Config, levels: &Levels) -> Option<Report> {
+    let mut joined = String::new();
+    let mut parts = Vec::with_capacity(files.len());
+    let mut line = 1;
+    for (i, (name, bytes)) in files.iter().enumerate() {
+        let text = std::str::from_utf8(bytes).ok()?;
+        if i > 0 {
+            // A byte-order mark is only allowed at the start of a stream.
+            if text.starts_with('\u{feff}') {
+                return None;
+            }
+            joined.push_str("---\n");
+            line += 1;
+        }
+        parts.push(Part {
+            name,
+            first_line: line,
+            documents: stream::split(text).iter().map(|c| c.first_line).collect(),
+        });
+        joined.push_str(text);
+        line += text.matches('\n').count();
+        if !text.is_empty() && !text.ends_with('\n') {
+            joined.push('\n');
+            line += 1;
+        }
+    }
+    let mut report = check(joined.as_bytes(), &files[0].0, config, levels);
+    if report.invalid {
+        return None;
+    }
+    let mut placed: Vec<(usize, Finding)> = report
+        .findings
+        .drain(..)
+        .map(|mut f| {
+            if f.document == 0 {
+                return (0, f);
+            }
+            let at = parts.partition_point(|p| p.first_line <= f.line).max(1) - 1;
+            let part = &parts[at];
+            let shift = part.first_line - 1;
+            f.file = part.name.to_string();
+            f.line -= shift;
+            f.document = part.documents.partition_point(|&l| l <= f.line).max(1);
+            if f.code == Code::SE502 {
+                f.message = yaml::shift_repeat_line(&f.message, shift);
+            }
+            (at, f)
+        })
+        .collect();
+    placed.sort_by_key(|(at, f)| (*at, f.document, f.line, f.column, f.code));
+    report.findings = placed.into_iter().map(|(_, f)| f).collect();
+    Some(report)
+}
+
 /// The findings of several files checked together. A target Service (SE110) needs to
 /// be in one of them only: `helm template --output-dir` writes a file per template.
 pub fn merge_reports(reports: Vec<Report>) -> Report {

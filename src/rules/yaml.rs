@@ -26,11 +26,7 @@ pub(super) fn run(ctx: &mut Ctx) {
         };
         for dup in &tree.duplicates {
             let first = tree.node(dup.first);
-            let line = doc.first_line + first.line - 1;
-            let message = format!(
-                "key {:?} repeats the one on line {line}: Kubernetes silently keeps this last one",
-                dup.key
-            );
+            let message = repeat_message(&dup.key, doc.first_line + first.line - 1);
             match object_at(doc, tree, dup.again) {
                 Some(object) => {
                     let obj = Obj { doc, tree, object };
@@ -39,6 +35,23 @@ pub(super) fn run(ctx: &mut Ctx) {
                 None => ctx.report_node(Code::SE502, doc, tree, dup.again, message),
             }
         }
+    }
+}
+
+fn repeat_message(key: &str, line: usize) -> String {
+    format!("key {key:?} repeats the one on line {line}: Kubernetes silently keeps this last one")
+}
+
+/// [`repeat_message`] with its line `by` lines earlier (a file checked within a joined
+/// stream, see `check_files`).
+pub(super) fn shift_repeat_line(message: &str, by: usize) -> String {
+    let Some((head, rest)) = message.split_once(" on line ") else {
+        return message.to_string();
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    match rest[..digits].parse::<usize>() {
+        Ok(line) if line > by => format!("{head} on line {}{}", line - by, &rest[digits..]),
+        _ => message.to_string(),
     }
 }
 

@@ -23,13 +23,20 @@ pub use tree::{NodeId, NodeKind, ParseError, Style, Tree};
 /// the strict parser does not look.
 pub fn odd_line_break(src: &str) -> Option<(usize, &'static str)> {
     let bytes = src.as_bytes();
-    // go-yaml skips one byte-order mark as the encoding's and a second one at column 0
-    // counting it as a column, so the first line's keys sit one column further in for
-    // Kubernetes than for this program (found by fuzzing `yaml_tree`).
+    // go-yaml takes a byte-order mark at the very start as the encoding's, and skips one
+    // at the start of any other line counting it as a column, so that line's keys sit
+    // one column further in for Kubernetes than for this program (found by fuzzing
+    // `yaml_tree`: a second mark at the start, and one after blank lines).
     if src.starts_with("\u{feff}\u{feff}") {
         return Some((
             3,
             "a second byte-order mark at the start, which Kubernetes reads as a column; remove it",
+        ));
+    }
+    if let Some(i) = memchr::memmem::find(bytes, "\n\u{feff}".as_bytes()) {
+        return Some((
+            i + 1,
+            "a byte-order mark at the start of a line, which Kubernetes reads as a column; remove it",
         ));
     }
     let control = bytes
@@ -205,6 +212,8 @@ mod tests {
             ("x\u{fffe}\r", 1),
             ("\u{0}", 0),
             ("\u{feff}\u{feff}::", 3),
+            ("\t\n\n\u{feff}.\u{feff}: |+\n", 3),
+            ("a: 1\r\n\u{feff}b: 2\n", 6),
         ] {
             assert_eq!(odd(text).map(|(i, _)| i), Some(at), "{text:?}");
         }

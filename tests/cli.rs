@@ -706,3 +706,129 @@ spec:
     let peer = "        - namespaceSelector:\n            matchLabels:\n              ns: \"m\"\n          podSelector:\n            matchLabels:\n              a: \"b\"\n              c: \"d\"\n";
     assert!(out.stdout.contains(peer), "{}", out.stdout);
 }
+
+const NGINX_INGRESS: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: spaces-router
+spec:
+  selector: {app: spaces-router}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: spaces-router
+spec:
+  ingressClassName: nginx
+  defaultBackend:
+    service:
+      name: spaces-router
+";
+
+#[test]
+fn class_nginx_without_a_controller_is_refused_until_one_is_named() {
+    let out = run(cmd().arg("--cloud=aws"), NGINX_INGRESS);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    assert!(out.stderr.contains("[SE206]"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("--controller ingress-nginx or --controller traefik"),
+        "{}",
+        out.stderr
+    );
+    let check = run(cmd().args(["check", "--cloud=aws"]), NGINX_INGRESS);
+    assert_eq!(check.code, 1);
+    assert!(check.stdout.contains("error[SE206]"), "{}", check.stdout);
+
+    // Named, it renders: Traefik's switch, and no retirement warning.
+    let traefik = run(
+        cmd().args(["--cloud=aws", "--controller=traefik"]),
+        NGINX_INGRESS,
+    );
+    assert_eq!(traefik.code, 0, "{}", traefik.stderr);
+    assert!(
+        traefik
+            .stdout
+            .contains("nginx.ingress.kubernetes.io/force-ssl-redirect: \"true\"")
+    );
+    assert!(!traefik.stderr.contains("SE204"), "{}", traefik.stderr);
+
+    // ingress-nginx renders too, with the retirement warning; --strict fails on it.
+    let nginx = run(
+        cmd().args(["--cloud=aws", "--controller=ingress-nginx"]),
+        NGINX_INGRESS,
+    );
+    assert_eq!(nginx.code, 0, "{}", nginx.stderr);
+    assert!(
+        nginx
+            .stderr
+            .contains("retired in March 2026 (no more security fixes)"),
+        "{}",
+        nginx.stderr
+    );
+    assert!(nginx.stderr.contains("guide --migrate"), "{}", nginx.stderr);
+    let strict = run(
+        cmd().args(["--cloud=aws", "--controller=ingress-nginx", "--strict"]),
+        NGINX_INGRESS,
+    );
+    assert_eq!(strict.code, 1, "{}", strict.stderr);
+    assert!(strict.stdout.is_empty());
+}
+
+#[test]
+fn guide_migrate_prints_the_way_off_ingress_nginx() {
+    let out = run(
+        cmd().args([
+            "guide",
+            "--migrate",
+            "--cloud=aws",
+            "--controller=ingress-nginx,envoy-gateway",
+        ]),
+        "",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = &out.stdout;
+    // Upbound's order: LoadBalancer, Gateway API with Envoy Gateway, another passthrough controller.
+    let lb = text
+        .find("A LoadBalancer Service")
+        .expect("load balancer first");
+    let gw = text
+        .find("Gateway API with Envoy Gateway")
+        .expect("then Gateway API");
+    let other = text
+        .find("Another Ingress controller")
+        .expect("then another controller");
+    assert!(lb < gw && gw < other, "{text}");
+    assert!(text.contains("envoyService.annotations"), "{text}");
+    assert!(
+        text.contains("--controller=ingress-nginx,envoy-gateway"),
+        "{text}"
+    );
+    assert!(text.contains("Spaces 1.15 and older cannot"), "{text}");
+    assert!(text.contains("Switch DNS"), "{text}");
+    assert!(text.contains("a CNAME record"), "{text}");
+    assert!(text.contains(".status.addresses[0].value"), "{text}");
+
+    // Towards Traefik: both watch class nginx; the new controller's Service address.
+    let traefik = run(
+        cmd().args(["guide", "--migrate", "--cloud=gcp", "--controller=traefik"]),
+        "",
+    );
+    assert_eq!(traefik.code, 0, "{}", traefik.stderr);
+    assert!(
+        traefik
+            .stdout
+            .contains("--controller=ingress-nginx,traefik")
+    );
+    assert!(
+        traefik
+            .stdout
+            .contains(".status.loadBalancer.ingress[0].ip")
+    );
+    assert!(traefik.stdout.contains("an A record"));
+
+    // Without --cloud it is a usage error, as for guide.
+    let none = run(cmd().args(["guide", "--migrate"]), "");
+    assert_eq!(none.code, 2);
+}

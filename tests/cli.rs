@@ -707,39 +707,41 @@ spec:
     assert!(out.stdout.contains(peer), "{}", out.stdout);
 }
 
-const NGINX_INGRESS: &str = "apiVersion: v1
-kind: Service
-metadata:
-  name: spaces-router
-spec:
-  selector: {app: spaces-router}
+const NGINX_INGRESS: &str = "kind: Service
+apiVersion: v1
+metadata: {name: spaces-router}
+spec: {selector: {app: spaces-router}}
 ---
-apiVersion: networking.k8s.io/v1
 kind: Ingress
-metadata:
-  name: spaces-router
+apiVersion: networking.k8s.io/v1
+metadata: {name: spaces-router}
 spec:
   ingressClassName: nginx
-  defaultBackend:
-    service:
-      name: spaces-router
+  defaultBackend: {service: {name: spaces-router}}
 ";
+
+/// Asserts that `haystack` holds every one of `needles`.
+fn holds_all(haystack: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(haystack.contains(needle), "{needle:?} not in:\n{haystack}");
+    }
+}
 
 #[test]
 fn class_nginx_without_a_controller_is_refused_until_one_is_named() {
     let out = run(cmd().arg("--cloud=aws"), NGINX_INGRESS);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stdout.is_empty());
-    assert!(out.stderr.contains("[SE206]"), "{}", out.stderr);
-    assert!(
-        out.stderr
-            .contains("--controller ingress-nginx or --controller traefik"),
-        "{}",
-        out.stderr
+    holds_all(
+        &out.stderr,
+        &[
+            "[SE206]",
+            "--controller ingress-nginx or --controller traefik",
+        ],
     );
     let check = run(cmd().args(["check", "--cloud=aws"]), NGINX_INGRESS);
     assert_eq!(check.code, 1);
-    assert!(check.stdout.contains("error[SE206]"), "{}", check.stdout);
+    holds_all(&check.stdout, &["error[SE206]"]);
 
     // Named, it renders: Traefik's switch, and no retirement warning.
     let traefik = run(
@@ -747,31 +749,24 @@ fn class_nginx_without_a_controller_is_refused_until_one_is_named() {
         NGINX_INGRESS,
     );
     assert_eq!(traefik.code, 0, "{}", traefik.stderr);
-    assert!(
-        traefik
-            .stdout
-            .contains("nginx.ingress.kubernetes.io/force-ssl-redirect: \"true\"")
+    holds_all(
+        &traefik.stdout,
+        &["nginx.ingress.kubernetes.io/force-ssl-redirect: \"true\""],
     );
     assert!(!traefik.stderr.contains("SE204"), "{}", traefik.stderr);
 
     // ingress-nginx renders too, with the retirement warning; --strict fails on it.
-    let nginx = run(
-        cmd().args(["--cloud=aws", "--controller=ingress-nginx"]),
-        NGINX_INGRESS,
-    );
+    let nginx_args = ["--cloud=aws", "--controller=ingress-nginx"];
+    let nginx = run(cmd().args(nginx_args), NGINX_INGRESS);
     assert_eq!(nginx.code, 0, "{}", nginx.stderr);
-    assert!(
-        nginx
-            .stderr
-            .contains("retired in March 2026 (no more security fixes)"),
-        "{}",
-        nginx.stderr
+    holds_all(
+        &nginx.stderr,
+        &[
+            "retired in March 2026 (no more security fixes)",
+            "guide --migrate",
+        ],
     );
-    assert!(nginx.stderr.contains("guide --migrate"), "{}", nginx.stderr);
-    let strict = run(
-        cmd().args(["--cloud=aws", "--controller=ingress-nginx", "--strict"]),
-        NGINX_INGRESS,
-    );
+    let strict = run(cmd().args(nginx_args).arg("--strict"), NGINX_INGRESS);
     assert_eq!(strict.code, 1, "{}", strict.stderr);
     assert!(strict.stdout.is_empty());
 }
@@ -790,25 +785,24 @@ fn guide_migrate_prints_the_way_off_ingress_nginx() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let text = &out.stdout;
     // Upbound's order: LoadBalancer, Gateway API with Envoy Gateway, another passthrough controller.
-    let lb = text
-        .find("A LoadBalancer Service")
-        .expect("load balancer first");
-    let gw = text
-        .find("Gateway API with Envoy Gateway")
-        .expect("then Gateway API");
-    let other = text
-        .find("Another Ingress controller")
-        .expect("then another controller");
-    assert!(lb < gw && gw < other, "{text}");
-    assert!(text.contains("envoyService.annotations"), "{text}");
-    assert!(
-        text.contains("--controller=ingress-nginx,envoy-gateway"),
-        "{text}"
+    let at = |what: &str| text.find(what).unwrap_or_else(|| panic!("{what}: {text}"));
+    let order = [
+        at("A LoadBalancer Service"),
+        at("Gateway API with Envoy Gateway"),
+        at("Another Ingress controller"),
+    ];
+    assert!(order.is_sorted(), "{text}");
+    holds_all(
+        text,
+        &[
+            "envoyService.annotations",
+            "--controller=ingress-nginx,envoy-gateway",
+            "Spaces 1.15 and older cannot",
+            "Switch DNS",
+            "a CNAME record",
+            ".status.addresses[0].value",
+        ],
     );
-    assert!(text.contains("Spaces 1.15 and older cannot"), "{text}");
-    assert!(text.contains("Switch DNS"), "{text}");
-    assert!(text.contains("a CNAME record"), "{text}");
-    assert!(text.contains(".status.addresses[0].value"), "{text}");
 
     // Towards Traefik: both watch class nginx; the new controller's Service address.
     let traefik = run(
@@ -816,17 +810,14 @@ fn guide_migrate_prints_the_way_off_ingress_nginx() {
         "",
     );
     assert_eq!(traefik.code, 0, "{}", traefik.stderr);
-    assert!(
-        traefik
-            .stdout
-            .contains("--controller=ingress-nginx,traefik")
+    holds_all(
+        &traefik.stdout,
+        &[
+            "--controller=ingress-nginx,traefik",
+            ".status.loadBalancer.ingress[0].ip",
+            "an A record",
+        ],
     );
-    assert!(
-        traefik
-            .stdout
-            .contains(".status.loadBalancer.ingress[0].ip")
-    );
-    assert!(traefik.stdout.contains("an A record"));
 
     // Without --cloud it is a usage error, as for guide.
     let none = run(cmd().args(["guide", "--migrate"]), "");

@@ -108,13 +108,16 @@ enum Wanted {
 fn wanted(ctx: &Ctx, class: Option<&str>) -> Wanted {
     let config = ctx.config;
     if config.controllers.is_empty() {
-        let by_class = watching(class);
+        let by_class = router::class_watchers(class);
         return match by_class.as_slice() {
             [preset] => Wanted::Pairs(
                 preset.ingress_passthrough.to_vec(),
                 format!("{}, from the class", preset.name),
             ),
             [] => Wanted::AnyPreset(match class {
+                Some(name) if router::without_passthrough(name).is_some() => format!(
+                    "the class {name:?} belongs to a provider that does not pass TLS through (SE207)"
+                ),
                 Some(name) => format!("no preset knows the Ingress class {name:?}"),
                 None => "the Ingress has no class".to_string(),
             }),
@@ -150,14 +153,6 @@ fn wanted(ctx: &Ctx, class: Option<&str>) -> Wanted {
         .map(|c| c.name.as_str())
         .collect();
     Wanted::Pairs(pairs, names.join(", "))
-}
-
-/// The presets whose passthrough provider watches `class` by default.
-fn watching(class: Option<&str>) -> Vec<&'static ControllerPreset> {
-    presets::CONTROLLERS
-        .iter()
-        .filter(|p| class.is_some_and(|c| p.ingress_classes.contains(&c)))
-        .collect()
 }
 
 /// Whether some preset's complete passthrough switch is on the Ingress already.
@@ -319,14 +314,12 @@ fn not_watched(ctx: &mut Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) {
             names.join(",")
         )
     };
-    let other = presets::NON_PASSTHROUGH_INGRESS_CLASSES
-        .iter()
-        .find(|(c, _, _)| *c == name)
-        .map(|&(_, _, what)| what.to_string())
+    let other = router::without_passthrough(name)
+        .map(str::to_string)
         .or_else(|| {
             // No controller chosen: SE201 goes by the class's own preset.
             (!capable.is_empty())
-                .then(|| watching(Some(name)))
+                .then(|| router::class_watchers(Some(name)))
                 .filter(|w| !w.is_empty())
                 .map(|w| {
                     let names: Vec<&str> = w.iter().map(|p| p.name).collect();
@@ -371,10 +364,8 @@ fn retired(ctx: &mut Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) {
         None => true,
         Some((name, _)) => {
             nginx.ingress_classes.contains(&name)
-                || (watching(Some(name)).is_empty()
-                    && !presets::NON_PASSTHROUGH_INGRESS_CLASSES
-                        .iter()
-                        .any(|(c, _, _)| *c == name)
+                || (router::class_watchers(Some(name)).is_empty()
+                    && router::without_passthrough(name).is_none()
                     && !presets::L7_INGRESS_CLASSES.iter().any(|(c, _)| *c == name))
         }
     };

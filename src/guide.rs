@@ -340,6 +340,7 @@ fn prerequisites(config: &Config, cloud: Cloud, mode: Mode) -> Vec<String> {
             "ingress-nginx" if mode == Mode::Ingress => {
                 steps.push("ingress-nginx must run with `--enable-ssl-passthrough` (chart value\n   `controller.extraArgs.enable-ssl-passthrough: \"\"`); without it the passthrough annotation is ignored\n   and the controller terminates TLS.".to_string());
                 steps.push(own_service("ingress-nginx-controller"));
+                steps.push("ingress-nginx was retired in March 2026 and gets no more security fixes:\n   `spaces-expose guide --migrate` prints the way to a LoadBalancer Service, Gateway API or another\n   passthrough controller.".to_string());
             }
             "traefik" if mode == Mode::Ingress => {
                 steps.push("Traefik 3.6.2 or later with its NGINX provider enabled (chart value\n   `providers.kubernetesIngressNginx.enabled: true`): that provider reads the nginx passthrough annotation\n   and watches Ingress class `nginx`.".to_string());
@@ -408,6 +409,19 @@ mod tests {
         let gcp = guide(&config, Cloud::Gcp);
         assert!(gcp.contains(".status.loadBalancer.ingress[0].ip"));
         assert!(gcp.contains("an A record"));
+    }
+
+    #[test]
+    fn migrate_names_the_order_the_two_controller_phase_and_old_spaces() {
+        let config = Config {
+            host: Some("spaces.example.org".into()),
+            ..Config::default()
+        };
+        let text = migrate(&config, Cloud::Azure);
+        assert!(text.contains("--controller=ingress-nginx,envoy-gateway"));
+        assert!(text.contains("Spaces 1.15 and older cannot"));
+        assert!(text.contains("Switch DNS for spaces.example.org: an A record"));
+        assert!(text.contains("get gateway spaces"));
     }
 
     #[test]

@@ -769,6 +769,24 @@ fn class_nginx_without_a_controller_is_refused_until_one_is_named() {
     let strict = run(cmd().args(nginx_args).arg("--strict"), NGINX_INGRESS);
     assert_eq!(strict.code, 1, "{}", strict.stderr);
     assert!(strict.stdout.is_empty());
+
+    // Values whose controller labels are ingress-nginx's name it too (a custom controller:
+    // no refusal, and the retirement warning).
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("values.yaml");
+    std::fs::write(
+        &values,
+        "ingress:\n  podLabels: {app.kubernetes.io/name: ingress-nginx}\n  namespaceLabels: {kubernetes.io/metadata.name: ingress-nginx}\n",
+    )
+    .unwrap();
+    let check = run(
+        cmd()
+            .args(["check", "--cloud=aws", "--values"])
+            .arg(&values),
+        NGINX_INGRESS,
+    );
+    holds_all(&check.stdout, &["warn[SE204]"]);
+    assert!(!check.stdout.contains("SE206"), "{}", check.stdout);
 }
 
 #[test]

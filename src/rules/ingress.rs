@@ -349,17 +349,25 @@ fn not_watched(ctx: &mut Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) {
     );
 }
 
-/// SE204: the Ingress is served by ingress-nginx (chosen with `--controller`, and the
-/// class is none, one it watches, or one no preset knows), which is retired.
+/// SE204: the Ingress is served by ingress-nginx (chosen with `--controller`, or a
+/// custom controller with its labels; and the class is none, one it watches, or one no
+/// preset knows), which is retired. Class `nginx` alone does not tell (SE206).
 fn retired(ctx: &mut Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) {
-    let Some(nginx) = ctx
-        .config
-        .controllers
-        .iter()
-        .find_map(|c| c.preset.filter(|p| p.name == "ingress-nginx"))
-    else {
+    let Some(nginx) = presets::controller("ingress-nginx") else {
         return;
     };
+    // Chosen by name, or a custom controller (from --pod-label or the values files) with
+    // ingress-nginx's name label.
+    let identity = nginx.pod_labels.first().map(|&(k, v)| (k, v.shown()));
+    let chosen = ctx.config.controllers.iter().any(|c| match c.preset {
+        Some(p) => p.name == nginx.name,
+        None => identity
+            .as_ref()
+            .is_some_and(|(k, v)| c.pod_labels.iter().any(|(lk, lv)| lk == k && lv == v)),
+    });
+    if !chosen {
+        return;
+    }
     let served = match class {
         None => true,
         Some((name, _)) => {

@@ -770,6 +770,24 @@ pub const L7_INGRESS_CLASSES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The annotation prefixes Cilium's operator copies from an Ingress onto the
+/// load-balancer Service it creates for it, by default (cilium/cilium
+/// operator/option/config.go, IngressLBAnnotationsDefault; the operator flag
+/// `ingress-lb-annotation-prefixes`, Helm value `ingressController.ingressLBAnnotationPrefixes`).
+pub const CILIUM_COPIED_PREFIXES: &[&str] = &[
+    "service.beta.kubernetes.io",
+    "service.kubernetes.io",
+    "cloud.google.com",
+];
+
+/// Whether Cilium copies annotation `key` from an Ingress to its Service (by default).
+pub fn cilium_copies(key: &str) -> bool {
+    CILIUM_COPIED_PREFIXES.iter().any(|p| {
+        key.strip_prefix(p)
+            .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
 /// Ingress classes watched by a provider that does not do TLS passthrough with the
 /// chosen controller's annotations: `(class, controller preset, what watches it)`.
 pub const NON_PASSTHROUGH_INGRESS_CLASSES: &[(&str, &str, &str)] = &[

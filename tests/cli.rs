@@ -841,3 +841,29 @@ fn guide_migrate_prints_the_way_off_ingress_nginx() {
     let none = run(cmd().args(["guide", "--migrate"]), "");
     assert_eq!(none.code, 2);
 }
+
+#[test]
+fn cilium_ingress_gets_the_keys_cilium_copies_and_a_warning_for_the_others() {
+    let cilium = NGINX_INGRESS.replace("ingressClassName: nginx", "ingressClassName: cilium");
+    let aws = run(cmd().args(["--cloud=aws", "--controller=cilium"]), &cilium);
+    assert_eq!(aws.code, 0, "{}", aws.stderr);
+    holds_all(
+        &aws.stdout,
+        &[
+            "ingress.cilium.io/tls-passthrough: \"enabled\"",
+            "service.beta.kubernetes.io/aws-load-balancer-type: \"external\"",
+        ],
+    );
+    assert!(!aws.stderr.contains("warning"), "{}", aws.stderr);
+    // GKE's internal key is not under a prefix Cilium copies: render warns, adds nothing.
+    let gcp = run(
+        cmd().args(["--cloud=gcp", "--scheme=internal", "--controller=cilium"]),
+        &cilium,
+    );
+    assert_eq!(gcp.code, 0, "{}", gcp.stderr);
+    assert!(!gcp.stdout.contains("networking.gke.io"), "{}", gcp.stdout);
+    holds_all(
+        &gcp.stderr,
+        &["[SE208]", "ingressController.ingressLBAnnotationPrefixes"],
+    );
+}

@@ -30,7 +30,7 @@ pub(super) fn run(ctx: &mut Ctx) {
         // writes the Cilium Ingress's Layer-4 set too.
         let fold = l4
             .as_ref()
-            .filter(|l4| l4.map.is_none() && ctx.enabled(Code::SE201))
+            .filter(|l4| l4.map.is_none() && !l4.gaps.is_empty() && ctx.enabled(Code::SE201))
             .map(|l4| (l4.gaps.pairs(), l4.notes.clone()));
         let (adds, folded) = passthrough(ctx, ingress, class, fold.as_ref());
         not_watched(ctx, ingress, class);
@@ -421,8 +421,24 @@ fn cilium_l4(ctx: &Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) -> Option<
     let map = tree
         .path(ingress.node, &["metadata", "annotations"])
         .filter(|&a| tree.is_map(a));
-    let gaps = l4_gaps(tree, map, config, cloud, &[]);
-    if gaps.is_empty() {
+    let mut gaps = l4_gaps(tree, map, config, cloud, &[]);
+    // Keys of the set that Cilium does not copy by default stay a warning.
+    let mut uncopied: Vec<String> = Vec::new();
+    gaps.missing.retain(|(k, _)| {
+        let copied = presets::cilium_copies(k);
+        if !copied {
+            uncopied.push(k.clone());
+        }
+        copied
+    });
+    gaps.wrong.retain(|(k, _, _)| {
+        let copied = presets::cilium_copies(k);
+        if !copied {
+            uncopied.push(k.clone());
+        }
+        copied
+    });
+    if gaps.is_empty() && uncopied.is_empty() {
         return None;
     }
     let notes = gaps.notes("annotation", cloud);
@@ -431,6 +447,7 @@ fn cilium_l4(ctx: &Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) -> Option<
         map,
         gaps,
         notes,
+        uncopied,
     })
 }
 
@@ -443,6 +460,8 @@ struct CiliumL4 {
     map: Option<NodeId>,
     gaps: Gaps,
     notes: Vec<Note>,
+    /// Keys of the set, absent or different, under prefixes Cilium does not copy.
+    uncopied: Vec<String>,
 }
 
 /// Reports SE208; `folded`: SE201's fix writes the set (it creates the annotations).
@@ -454,7 +473,23 @@ fn report_cilium_l4(ctx: &mut Ctx, ingress: &Obj, l4: CiliumL4, folded: bool) {
         map,
         gaps,
         notes,
+        uncopied,
     } = l4;
+    let set = format!("{} {}", cloud.name(), config.scheme.name());
+    if !uncopied.is_empty() {
+        let at = map
+            .or_else(|| tree.get(ingress.node, "metadata"))
+            .unwrap_or(ingress.node);
+        let message = format!(
+            "Cilium Ingress {}: the {set} Layer-4 set needs {}, which Cilium does not copy to its Service by default (only service.beta.kubernetes.io/*, service.kubernetes.io/*, cloud.google.com/*): add the prefix to Cilium's ingressController.ingressLBAnnotationPrefixes and the key to the Ingress, or use a LoadBalancer Service",
+            ingress.name,
+            uncopied.join(", ")
+        );
+        ctx.report(Code::SE208, ingress, at, message, Remedy::Warn);
+    }
+    if gaps.is_empty() {
+        return;
+    }
     // At the first wrong value, else the annotations, else metadata.
     let node = match (gaps.wrong.first(), map) {
         (Some(&(_, _, value)), _) => value,
@@ -467,7 +502,6 @@ fn report_cilium_l4(ctx: &mut Ctx, ingress: &Obj, l4: CiliumL4, folded: bool) {
         let edits = set_edits(ingress.node, &["metadata", "annotations"], map, &gaps);
         fix(ingress, edits, notes)
     };
-    let set = format!("{} {}", cloud.name(), config.scheme.name());
     let message = format!(
         "Cilium Ingress {} lacks the {set} Layer-4 set that Cilium copies to the load-balancer Service it creates: {}",
         ingress.name,

@@ -612,7 +612,9 @@ pub const RULES: &[Rule] = &[
             "cilium-ingress-missing-l4-annotations",
             Level::Warn,
             Needs::Cloud,
-            FixKind::Edits,
+            FixKind::EditsIf(
+                "the keys are under a prefix Cilium copies (service.beta.kubernetes.io/, service.kubernetes.io/, cloud.google.com/; not GKE's internal networking.gke.io/load-balancer-type)",
+            ),
         )
     },
     Rule {

@@ -526,6 +526,19 @@ fn known_controllers(ctx: &Ctx) -> Vec<Known> {
                 .collect(),
         })
         .collect();
+    // A label built from the Gateway's name names the preset's pods alone too
+    // (contour-gateway-provisioner's `app: envoy-<gateway>`).
+    for preset in presets::CONTROLLERS {
+        for &(k, v) in preset.pod_labels {
+            if let LabelValue::PrefixedGatewayName(_) = v {
+                known.push(Known {
+                    pods: vec![(k.to_string(), Some(v.fill(&config.gateway, "")))],
+                    by_identity: true,
+                    namespace: Vec::new(),
+                });
+            }
+        }
+    }
     // Cilium's Envoy runs as the `cilium-envoy` DaemonSet in kube-system, its pods labelled
     // `k8s-app: cilium-envoy` (cilium install/kubernetes/cilium/templates/cilium-envoy/
     // daemonset.yaml). No NetworkPolicy peer can admit its traffic, but a peer naming those

@@ -14,15 +14,11 @@ fn set_value(v: SetValue) -> &'static str {
     }
 }
 
-fn label_value(v: LabelValue) -> &'static str {
-    match v {
-        LabelValue::Fixed(s) => s,
-        LabelValue::GatewayName => "<gateway>",
-        LabelValue::GatewayNamespace => "<gateway namespace>",
-    }
+fn label_value(v: LabelValue) -> String {
+    v.shown()
 }
 
-fn pairs<T: Copy>(items: &[(&str, T)], show: fn(T) -> &'static str) -> String {
+fn pairs<T: Copy, S: std::fmt::Display>(items: &[(&str, T)], show: fn(T) -> S) -> String {
     if items.is_empty() {
         return "-".to_string();
     }
@@ -75,6 +71,12 @@ pub fn presets_text() -> String {
                 .join(", ")
         };
         let _ = writeln!(out, "      ingress:    {ingress}");
+        if !c.ingress_classes.is_empty() {
+            let _ = writeln!(out, "      classes:    {}", c.ingress_classes.join(", "));
+        }
+        if !c.notes.is_empty() {
+            let _ = writeln!(out, "      note:       {}", c.notes);
+        }
         let _ = writeln!(out, "      source:     {}", c.source);
     }
     out.push_str("  custom: --pod-label K=V and --namespace-label K=V\n");
@@ -95,6 +97,10 @@ pub fn presets_text() -> String {
     for (class, what) in presets::L7_INGRESS_CLASSES {
         let _ = writeln!(out, "  {class:<28} {what}");
     }
+    out.push_str("\nIngress classes whose provider does not pass TLS through\n\n");
+    for (class, controller, what) in presets::NON_PASSTHROUGH_INGRESS_CLASSES {
+        let _ = writeln!(out, "  {class:<28} {controller}: {what}");
+    }
     out.push_str("\nLayer-7-only GatewayClasses\n\n");
     for (m, what) in presets::L7_GATEWAY_CONTROLLERS {
         let _ = writeln!(out, "  controllerName {:<40} {what}", m.pattern());
@@ -105,11 +111,11 @@ pub fn presets_text() -> String {
     out
 }
 
-fn object_of<T: Copy>(items: &[(&str, T)], show: fn(T) -> &'static str) -> Value {
+fn object_of<T: Copy, S: std::fmt::Display>(items: &[(&str, T)], show: fn(T) -> S) -> Value {
     Value::Object(
         items
             .iter()
-            .map(|&(k, v)| (k.to_string(), json!(show(v))))
+            .map(|&(k, v)| (k.to_string(), json!(show(v).to_string())))
             .collect(),
     )
 }
@@ -137,6 +143,8 @@ pub fn presets_json() -> String {
                 "ingressPassthrough": c.ingress_passthrough.iter().map(|&(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
                 "gatewayOnly": c.gateway_only(),
                 "ciliumPolicy": c.cilium_policy,
+                "ingressClasses": c.ingress_classes,
+                "notes": c.notes,
                 "source": c.source,
             })
         })
@@ -147,6 +155,7 @@ pub fn presets_json() -> String {
         "l7Keys": presets::L7_KEYS,
         "keptIngressKeys": presets::KEPT_INGRESS_KEYS,
         "l7IngressClasses": presets::L7_INGRESS_CLASSES.iter().map(|(c, w)| json!({"class": c, "description": w})).collect::<Vec<_>>(),
+        "nonPassthroughIngressClasses": presets::NON_PASSTHROUGH_INGRESS_CLASSES.iter().map(|(c, p, w)| json!({"class": c, "controller": p, "description": w})).collect::<Vec<_>>(),
         "l7GatewayControllers": presets::L7_GATEWAY_CONTROLLERS.iter().map(|(m, w)| json!({"controllerName": m.pattern(), "description": w})).collect::<Vec<_>>(),
         "l7GatewayClassNames": presets::L7_GATEWAY_CLASS_NAMES.iter().map(|(m, w)| json!({"name": m.pattern(), "description": w})).collect::<Vec<_>>(),
         "gatewayInfrastructureAnnotationLimit": presets::GATEWAY_INFRASTRUCTURE_ANNOTATION_LIMIT,

@@ -41,8 +41,9 @@ pub enum Command {
         #[arg(value_parser = Suggest::codes())]
         code: String,
     },
-    /// Print the steps after `helm upgrade` for the chosen cloud and mode.
-    Guide(RenderArgs),
+    /// Print the steps after `helm upgrade` for the chosen cloud and mode (--migrate: the
+    /// way off ingress-nginx).
+    Guide(GuideArgs),
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
     /// Print Spaces (1.16+) values that expose the router without a post-renderer, or
@@ -179,6 +180,17 @@ pub struct RenderArgs {
     /// Print more detail on stderr.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+#[derive(Debug, Args)]
+pub struct GuideArgs {
+    #[command(flatten)]
+    pub render: RenderArgs,
+
+    /// Print the way off ingress-nginx (retired in March 2026) for the chosen cloud:
+    /// Upbound's order, the two-controller phase of Spaces 1.16+, the DNS switch.
+    #[arg(long)]
+    pub migrate: bool,
 }
 
 #[derive(Debug, Args)]

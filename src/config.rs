@@ -65,14 +65,7 @@ impl Controller {
         let fill = |pairs: &[(&str, LabelValue)]| -> Vec<(String, String)> {
             pairs
                 .iter()
-                .map(|&(k, v)| {
-                    let value = match v {
-                        LabelValue::Fixed(v) => v.to_string(),
-                        LabelValue::GatewayName => gateway.to_string(),
-                        LabelValue::GatewayNamespace => gateway_namespace.to_string(),
-                    };
-                    (k.to_string(), value)
-                })
+                .map(|&(k, v)| (k.to_string(), v.fill(gateway, gateway_namespace)))
                 .collect()
         };
         match self.preset {

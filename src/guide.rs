@@ -160,6 +160,155 @@ pub fn guide(config: &Config, cloud: Cloud) -> String {
     out
 }
 
+/// `guide --migrate`: the way off ingress-nginx (retired in March 2026) for the chosen
+/// cloud, in the order of Upbound's migration guide (a LoadBalancer Service; Gateway API
+/// with Envoy Gateway; another Ingress controller with TLS passthrough), with the
+/// two-controller phase of Spaces 1.16+ and the DNS switch.
+pub fn migrate(config: &Config, cloud: Cloud) -> String {
+    let host = config.host.as_deref().unwrap_or("<host>");
+    let ns = &config.namespace;
+    let gw = &config.gateway;
+    let gw_ns = config
+        .gateway_namespace
+        .clone()
+        .unwrap_or_else(|| ns.clone());
+    let c = cloud.name();
+    let field = address_field(cloud);
+    let record = record_type(cloud);
+    // The controller to move to: the first chosen one that is not ingress-nginx.
+    let target = config
+        .controllers
+        .iter()
+        .map(|c| c.name.as_str())
+        .find(|n| *n != "ingress-nginx")
+        .unwrap_or("envoy-gateway");
+    let ingress_target = config
+        .controllers
+        .iter()
+        .find(|c| c.name == target)
+        .is_some_and(|c| !c.gateway_only());
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Moving Spaces off ingress-nginx on {} (ingress-nginx was retired in March 2026: its last\nrelease, v1.15.1, gets no security fixes).",
+        cloud_title(cloud)
+    );
+    if config.host.is_none() {
+        out.push_str(
+            "(`<host>` stands for externalTLS.host; pass --values with your Spaces values to fill it in.)\n",
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n== Where to go (Upbound's order of preference) ==\n\n\
+         1. A LoadBalancer Service for spaces-router: no controller in the path at all.\n   \
+         Values `router.proxy.service.type: LoadBalancer` with the cloud's Layer-4 set\n   \
+         (`spaces-expose values --mode load-balancer --cloud {c}` prints them), or the post-renderer with\n   \
+         `--mode load-balancer --cloud={c}`; `spaces-expose guide --mode load-balancer --cloud {c}` has the checks.\n\n\
+         2. Gateway API with Envoy Gateway: a TLS listener in Passthrough mode and a TLSRoute to the router\n   \
+         (gatewayAPI.* values, Spaces 1.16+). The cloud's Layer-4 annotations go on the Envoy Service\n   \
+         through the EnvoyProxy resource (`spec.provider.kubernetes.envoyService.annotations`), or on the\n   \
+         Gateway's `spec.infrastructure.annotations`, which render fills in with --cloud.\n\n\
+         3. Another Ingress controller with TLS passthrough, e.g. Traefik 3.6.2+ with its NGINX provider\n   \
+         (`providers.kubernetesIngressNginx.enabled: true`): it watches Ingress class `nginx` and reads\n   \
+         `nginx.ingress.kubernetes.io/ssl-passthrough`, so the Ingress stays as it is (--controller traefik)."
+    );
+    let both = format!("ingress-nginx,{target}");
+    let _ = writeln!(
+        out,
+        "\n== Spaces 1.16 and later: both paths side by side, then the DNS switch ==\n\n\
+         Spaces 1.16+ renders the Ingress and the Gateway at the same time. Spaces 1.15 and older cannot\n\
+         run an Ingress and a Gateway at once: upgrade Spaces to 1.16+ first, or plan a cutover window\n\
+         (lower the DNS TTL a day ahead) in which the Ingress is removed and the new path brought up."
+    );
+    let mut step = 0;
+    let mut next = |out: &mut String, text: String| {
+        step += 1;
+        let _ = writeln!(out, "\n{step}. {text}");
+    };
+    if ingress_target {
+        next(
+            &mut out,
+            format!(
+                "Install {target} beside ingress-nginx, with the cloud's Layer-4 set on its own Service: run its\n   \
+                 release through `spaces-expose --cloud={c} --service=<its Service>`. Both controllers watch\n   \
+                 the same Ingress class; DNS decides which one gets the traffic."
+            ),
+        );
+    } else {
+        next(
+            &mut out,
+            format!(
+                "Install {target} and provision the Gateway beside the Ingress (keep `ingress.provision: true`,\n   \
+                 set `gatewayAPI.gateway.provision: true` and `gatewayAPI.spacesRouterRoute.provision: true`)."
+            ),
+        );
+    }
+    next(
+        &mut out,
+        format!(
+            "Admit both controllers in the router NetworkPolicy during the switch:\n   \
+             helm upgrade … --post-renderer spaces-expose --post-renderer-args=--cloud={c} --post-renderer-args=--controller={both}\n   \
+             and check it first: `helm template … | spaces-expose check --cloud {c} --controller {both}`\n   \
+             (the policy's controller peers become exactly these two; every other peer stays)."
+        ),
+    );
+    let (address, port) = if ingress_target {
+        (
+            format!(
+                "kubectl -n <namespace> get service <{target} Service> -o jsonpath='{{.status.loadBalancer.ingress[0].{field}}}'"
+            ),
+            "PORT=443   # the controller's HTTPS port".to_string(),
+        )
+    } else {
+        (
+            format!(
+                "kubectl -n {gw_ns} get gateway {gw} -o jsonpath='{{.status.addresses[0].value}}'"
+            ),
+            format!(
+                "PORT=$(kubectl -n {gw_ns} get gateway {gw} -o jsonpath='{{.spec.listeners[?(@.protocol==\"TLS\")].port}}')"
+            ),
+        )
+    };
+    next(
+        &mut out,
+        format!(
+            "Test the new path before DNS moves:\n   \
+             NEW=$({address})\n   \
+             {port}\n   \
+             curl -k --connect-to {host}:$PORT:$NEW:$PORT https://{host}:$PORT/version\n   \
+             401 Unauthorized means the new path reaches spaces-router over TLS; the old path still serves\n   \
+             clients meanwhile."
+        ),
+    );
+    next(
+        &mut out,
+        format!(
+            "Switch DNS for {host}: {record} pointing at the new\n   \
+             address (lower the TTL beforehand). Long-lived watches stay on the old path until they\n   \
+             reconnect: wait at least the old TTL, then until ingress-nginx's logs show no more\n   \
+             connections to the router."
+        ),
+    );
+    next(
+        &mut out,
+        format!(
+            "Remove the old path: {}render with `--controller={target}` alone so that the\n   \
+             policy admits only the new controller, and uninstall ingress-nginx.",
+            if ingress_target {
+                ""
+            } else {
+                "`ingress.provision: false`, "
+            }
+        ),
+    );
+    next(
+        &mut out,
+        format!("Check again: curl -k https://{host}:$PORT/version, expecting 401 Unauthorized."),
+    );
+    out
+}
+
 /// `--controller a,b` as the user gave it, for commands the guide prints.
 fn controller_flags(config: &Config) -> String {
     if config.controllers.is_empty() {
@@ -191,6 +340,7 @@ fn prerequisites(config: &Config, cloud: Cloud, mode: Mode) -> Vec<String> {
             "ingress-nginx" if mode == Mode::Ingress => {
                 steps.push("ingress-nginx must run with `--enable-ssl-passthrough` (chart value\n   `controller.extraArgs.enable-ssl-passthrough: \"\"`); without it the passthrough annotation is ignored\n   and the controller terminates TLS.".to_string());
                 steps.push(own_service("ingress-nginx-controller"));
+                steps.push("ingress-nginx was retired in March 2026 and gets no more security fixes:\n   `spaces-expose guide --migrate` prints the way to a LoadBalancer Service, Gateway API or another\n   passthrough controller.".to_string());
             }
             "traefik" if mode == Mode::Ingress => {
                 steps.push("Traefik 3.6.2 or later with its NGINX provider enabled (chart value\n   `providers.kubernetesIngressNginx.enabled: true`): that provider reads the nginx passthrough annotation\n   and watches Ingress class `nginx`.".to_string());
@@ -203,7 +353,7 @@ fn prerequisites(config: &Config, cloud: Cloud, mode: Mode) -> Vec<String> {
                 steps.push("Cilium's Ingress controller copies the cloud's load-balancer annotations from the Ingress to the\n   Service it creates; render adds a CiliumNetworkPolicy so that Cilium's `ingress` identity reaches the router.".to_string());
             }
             "istio" => {
-                steps.push("The `istio` preset's labels (`app: istio-ingressgateway`, `istio: ingressgateway`) hold for an\n   istioctl install; the `istio/gateway` chart derives them from its release name: check them and use\n   `--controller custom --pod-label … --namespace-label …` when they differ.".to_string());
+                steps.push("The `istio` preset's labels (`app: istio-ingressgateway`, `istio: ingressgateway`) hold for an\n   istioctl install; the `istio/gateway` Helm chart labels its pods `app: <release>` and\n   `istio: <release without \"istio-\">`: check them and use\n   `--controller custom --pod-label … --namespace-label …` when they differ.".to_string());
             }
             _ => {}
         }
@@ -259,6 +409,19 @@ mod tests {
         let gcp = guide(&config, Cloud::Gcp);
         assert!(gcp.contains(".status.loadBalancer.ingress[0].ip"));
         assert!(gcp.contains("an A record"));
+    }
+
+    #[test]
+    fn migrate_names_the_order_the_two_controller_phase_and_old_spaces() {
+        let config = Config {
+            host: Some("spaces.example.org".into()),
+            ..Config::default()
+        };
+        let text = migrate(&config, Cloud::Azure);
+        assert!(text.contains("--controller=ingress-nginx,envoy-gateway"));
+        assert!(text.contains("Spaces 1.15 and older cannot"));
+        assert!(text.contains("Switch DNS for spaces.example.org: an A record"));
+        assert!(text.contains("get gateway spaces"));
     }
 
     #[test]

@@ -397,9 +397,14 @@ fn run(cli: Cli, diagnostics: &mut Diagnostics) -> Result<ExitCode, Error> {
         Some(Command::Values(args)) => run_values(&args, diagnostics),
         Some(Command::Export(args)) => run_export(&args, diagnostics),
         Some(Command::Guide(args)) => {
-            let config = resolve(&args, diagnostics)?;
+            let config = resolve(&args.render, diagnostics)?;
             let cloud = config::require_cloud(&config)?;
-            write_stdout(guide::guide(&config, cloud).as_bytes())?;
+            let text = if args.migrate {
+                guide::migrate(&config, cloud)
+            } else {
+                guide::guide(&config, cloud)
+            };
+            write_stdout(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Presets { format }) => {

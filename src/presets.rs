@@ -496,6 +496,31 @@ pub enum LabelValue {
     /// The Gateway's namespace.
     #[serde(serialize_with = "gateway_ns_placeholder")]
     GatewayNamespace,
+    /// This prefix and the Gateway's name (`envoy-<gateway>`).
+    #[serde(serialize_with = "prefixed_gateway_placeholder")]
+    PrefixedGatewayName(&'static str),
+}
+
+impl LabelValue {
+    /// The value for a Gateway `gateway` in `namespace`.
+    pub fn fill(self, gateway: &str, namespace: &str) -> String {
+        match self {
+            LabelValue::Fixed(v) => v.to_string(),
+            LabelValue::GatewayName => gateway.to_string(),
+            LabelValue::GatewayNamespace => namespace.to_string(),
+            LabelValue::PrefixedGatewayName(prefix) => format!("{prefix}{gateway}"),
+        }
+    }
+
+    /// The value as `presets` shows it (`<gateway>` for the Gateway's name).
+    pub fn shown(self) -> String {
+        match self {
+            LabelValue::Fixed(v) => v.to_string(),
+            LabelValue::GatewayName => "<gateway>".to_string(),
+            LabelValue::GatewayNamespace => "<gateway namespace>".to_string(),
+            LabelValue::PrefixedGatewayName(prefix) => format!("{prefix}<gateway>"),
+        }
+    }
 }
 
 fn gateway_placeholder<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
@@ -504,6 +529,13 @@ fn gateway_placeholder<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
 
 fn gateway_ns_placeholder<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str("<gateway namespace>")
+}
+
+fn prefixed_gateway_placeholder<S: serde::Serializer>(
+    prefix: &&'static str,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{prefix}<gateway>"))
 }
 
 #[derive(Debug, Serialize)]
@@ -515,10 +547,13 @@ pub struct ControllerPreset {
     /// Annotations that switch an Ingress to TLS passthrough; empty for controllers
     /// that only do passthrough through Gateway API.
     pub ingress_passthrough: &'static [(&'static str, &'static str)],
-    /// Ingress classes that name this controller (to infer it from an Ingress).
+    /// Ingress classes that the controller's passthrough provider watches by default (to
+    /// infer the controller from an Ingress; a class two presets watch names neither).
     pub ingress_classes: &'static [&'static str],
     /// Cilium: admitted by a CiliumNetworkPolicy, not by NetworkPolicy labels.
     pub cilium_policy: bool,
+    /// What to check before relying on the labels (`presets` and `guide` show it).
+    pub notes: &'static str,
     pub source: &'static str,
 }
 
@@ -544,6 +579,7 @@ const fn gateway_namespaced(
         ingress_passthrough: &[],
         ingress_classes: &[],
         cilium_policy: false,
+        notes: "",
         source,
     }
 }
@@ -565,11 +601,12 @@ pub const CONTROLLERS: &[ControllerPreset] = &[
         ingress_passthrough: &[],
         ingress_classes: &[],
         cilium_policy: false,
+        notes: "",
         source: "Upbound docs; envoyproxy/gateway internal/infrastructure/kubernetes/proxy/resource.go",
     },
     ControllerPreset {
         name: "ingress-nginx",
-        description: "ingress-nginx controller (needs --enable-ssl-passthrough)",
+        description: "ingress-nginx controller (needs --enable-ssl-passthrough; retired in March 2026)",
         pod_labels: &[
             ("app.kubernetes.io/name", LabelValue::Fixed("ingress-nginx")),
             (
@@ -579,8 +616,11 @@ pub const CONTROLLERS: &[ControllerPreset] = &[
         ],
         namespace_labels: &[(NS, LabelValue::Fixed("ingress-nginx"))],
         ingress_passthrough: &[("nginx.ingress.kubernetes.io/ssl-passthrough", "true")],
+        // kubernetes/ingress-nginx internal/ingress/controller/ingressclass
+        // (DefaultAnnotationValue "nginx", DefaultControllerName "k8s.io/ingress-nginx").
         ingress_classes: &["nginx"],
         cilium_policy: false,
+        notes: "retired in March 2026 (no more security fixes): `spaces-expose guide --migrate` shows the way off it",
         source: "Upbound docs; ingress-nginx chart _helpers.tpl",
     },
     ControllerPreset {
@@ -592,13 +632,19 @@ pub const CONTROLLERS: &[ControllerPreset] = &[
             ("nginx.ingress.kubernetes.io/ssl-passthrough", "true"),
             ("nginx.ingress.kubernetes.io/force-ssl-redirect", "true"),
         ],
-        ingress_classes: &["traefik"],
+        // The kubernetesIngressNGINX provider watches class `nginx` (controller
+        // `k8s.io/ingress-nginx`) by default and reads ssl-passthrough (traefik/traefik
+        // pkg/provider/kubernetes/ingress-nginx/kubernetes.go SetDefaults, annotations.go).
+        // Class `traefik` belongs to the plain kubernetesIngress provider (see
+        // NON_PASSTHROUGH_INGRESS_CLASSES).
+        ingress_classes: &["nginx"],
         cilium_policy: false,
-        source: "Upbound docs (Traefik example)",
+        notes: "Traefik 3.6.2+ with providers.kubernetesIngressNginx enabled; it watches Ingress class `nginx`, as ingress-nginx does",
+        source: "Upbound docs (Traefik example); traefik/traefik pkg/provider/kubernetes/ingress-nginx/",
     },
     ControllerPreset {
         name: "istio",
-        description: "Istio classic ingress gateway in istio-system",
+        description: "Istio classic ingress gateway in istio-system (istioctl install)",
         pod_labels: &[
             ("app", LabelValue::Fixed("istio-ingressgateway")),
             ("istio", LabelValue::Fixed("ingressgateway")),
@@ -607,7 +653,10 @@ pub const CONTROLLERS: &[ControllerPreset] = &[
         ingress_passthrough: &[],
         ingress_classes: &[],
         cilium_policy: false,
-        source: "Upbound certificates doc",
+        // istio/istio manifests/charts/gateway/templates/_helpers.tpl (gateway.selectorLabels):
+        // app: <name>, istio: <name without "istio-">, the name defaulting to the release's.
+        notes: "labels of an istioctl install; the istio/gateway Helm chart labels its pods app: <release>, istio: <release without \"istio-\"> (release istio-ingressgateway gives these labels): otherwise use --controller custom with --pod-label and --namespace-label",
+        source: "Upbound certificates doc; istio/istio manifests/charts/gateway/templates/_helpers.tpl",
     },
     gateway_namespaced(
         "istio-gateway-api",
@@ -624,11 +673,24 @@ pub const CONTROLLERS: &[ControllerPreset] = &[
         "kgateway proxies, in the Gateway's namespace",
         "kgateway-dev/kgateway deployer",
     ),
-    gateway_namespaced(
-        "contour-gateway-provisioner",
-        "Contour gateway provisioner's Envoy, in the Gateway's namespace",
-        "projectcontour/contour provisioner",
-    ),
+    // The provisioner labels the Envoy pods `app: envoy-<gateway>` beside the gateway-name
+    // label, which Contour's own pods carry too (projectcontour/contour
+    // internal/provisioner/objects/dataplane/dataplane.go EnvoyPodSelector,
+    // internal/provisioner/model/names.go EnvoyDataPlaneName).
+    ControllerPreset {
+        name: "contour-gateway-provisioner",
+        description: "Contour gateway provisioner's Envoy, in the Gateway's namespace",
+        pod_labels: &[
+            (GATEWAY_NAME, LabelValue::GatewayName),
+            ("app", LabelValue::PrefixedGatewayName("envoy-")),
+        ],
+        namespace_labels: &[(NS, LabelValue::GatewayNamespace)],
+        ingress_passthrough: &[],
+        ingress_classes: &[],
+        cilium_policy: false,
+        notes: "",
+        source: "projectcontour/contour internal/provisioner/objects/dataplane/dataplane.go",
+    },
     gateway_namespaced(
         "envoy-gateway-namespaced",
         "Envoy Gateway in GatewayNamespace deploy mode",
@@ -642,6 +704,7 @@ pub const CONTROLLERS: &[ControllerPreset] = &[
         ingress_passthrough: &[],
         ingress_classes: &[],
         cilium_policy: false,
+        notes: "",
         source: "projectcontour/contour examples/contour/03-envoy.yaml",
     },
     ControllerPreset {
@@ -655,6 +718,7 @@ pub const CONTROLLERS: &[ControllerPreset] = &[
         ingress_passthrough: &[],
         ingress_classes: &[],
         cilium_policy: false,
+        notes: "",
         source: "Kong/charts _helpers.tpl",
     },
     ControllerPreset {
@@ -668,6 +732,7 @@ pub const CONTROLLERS: &[ControllerPreset] = &[
         ingress_passthrough: &[("haproxy.org/ssl-passthrough", "true")],
         ingress_classes: &["haproxy"],
         cilium_policy: false,
+        notes: "",
         source: "haproxytech/helm-charts",
     },
     ControllerPreset {
@@ -680,6 +745,7 @@ pub const CONTROLLERS: &[ControllerPreset] = &[
         ingress_passthrough: &[("ingress.cilium.io/tls-passthrough", "enabled")],
         ingress_classes: &["cilium"],
         cilium_policy: true,
+        notes: "a Cilium Ingress carries the cloud's Layer-4 set itself: Cilium copies service.beta.kubernetes.io/*, service.kubernetes.io/* and cloud.google.com/* annotations to the Service it creates",
         source: "cilium Documentation/network/servicemesh/ingress-reference.rst and ingress.rst",
     },
 ];
@@ -693,7 +759,46 @@ pub const L7_INGRESS_CLASSES: &[(&str, &str)] = &[
     ("alb", "AWS Application Load Balancer"),
     ("gce", "GKE external Application Load Balancer"),
     ("gce-internal", "GKE internal Application Load Balancer"),
+    // The annotation form; as `spec.ingressClassName` it is no valid name (an
+    // IngressClass name has no `/`).
     ("azure/application-gateway", "Azure Application Gateway"),
+    // AGIC's IngressClass (controller `azure/application-gateway`): Azure/application-
+    // gateway-kubernetes-ingress helm/ingress-azure/values.yaml, kubernetes.ingressClassResource.
+    (
+        "azure-application-gateway",
+        "Azure Application Gateway (AGIC's IngressClass)",
+    ),
+];
+
+/// The annotation prefixes Cilium's operator copies from an Ingress onto the
+/// load-balancer Service it creates for it, by default (cilium/cilium
+/// operator/option/config.go, IngressLBAnnotationsDefault; the operator flag
+/// `ingress-lb-annotation-prefixes`, Helm value `ingressController.ingressLBAnnotationPrefixes`).
+pub const CILIUM_COPIED_PREFIXES: &[&str] = &[
+    "service.beta.kubernetes.io",
+    "service.kubernetes.io",
+    "cloud.google.com",
+];
+
+/// Whether Cilium copies annotation `key` from an Ingress to its Service (by default).
+pub fn cilium_copies(key: &str) -> bool {
+    CILIUM_COPIED_PREFIXES.iter().any(|p| {
+        key.strip_prefix(p)
+            .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
+/// Ingress classes watched by a provider that does not do TLS passthrough with the
+/// chosen controller's annotations: `(class, controller preset, what watches it)`.
+pub const NON_PASSTHROUGH_INGRESS_CLASSES: &[(&str, &str, &str)] = &[
+    // traefik/traefik pkg/provider/kubernetes/ingress/kubernetes.go
+    // (traefikDefaultIngressClass "traefik"); it reads traefik.ingress.kubernetes.io/*
+    // annotations, not nginx.ingress.kubernetes.io/ssl-passthrough.
+    (
+        "traefik",
+        "traefik",
+        "Traefik's plain kubernetesIngress provider, which ignores the nginx passthrough annotation and terminates TLS",
+    ),
 ];
 
 /// GatewayClass controllers that can only do L7 (§4.3), by controllerName prefix.

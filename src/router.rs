@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use crate::config::Config;
 use crate::manifest::{Obj, Object, Stream};
+use crate::presets::{self, ControllerPreset};
 use crate::yaml::{NodeId, Tree};
 
 /// The Gateway API group.
@@ -54,6 +55,24 @@ pub fn ingress_class<'t>(tree: &'t Tree, object: &Object) -> Option<(&'t str, No
         .into_iter()
         .flatten()
         .find_map(|n| tree.string(n).filter(|s| !s.is_empty()).map(|s| (s, n)))
+}
+
+/// The controller presets whose passthrough provider watches an Ingress class by default
+/// (`nginx` is watched by two: ingress-nginx and Traefik's NGINX provider).
+pub fn class_watchers(class: Option<&str>) -> Vec<&'static ControllerPreset> {
+    presets::CONTROLLERS
+        .iter()
+        .filter(|p| class.is_some_and(|c| p.ingress_classes.contains(&c)))
+        .collect()
+}
+
+/// What watches an Ingress class without doing TLS passthrough (Traefik's plain
+/// kubernetesIngress provider for `traefik`).
+pub fn without_passthrough(class: &str) -> Option<&'static str> {
+    presets::NON_PASSTHROUGH_INGRESS_CLASSES
+        .iter()
+        .find(|(c, _, _)| *c == class)
+        .map(|&(_, _, what)| what)
 }
 
 /// The Spaces Gateways: `--gateway [NAMESPACE/]NAME`, of the Gateway API group.

@@ -136,12 +136,9 @@ pub fn chart_default_labels(
 /// The Ingress class a controller's TLS passthrough works with. Traefik honours
 /// `ssl-passthrough` only in its kubernetesIngressNGINX provider, which watches `nginx`.
 pub fn passthrough_class(controller: &Controller) -> Option<&'static str> {
-    match controller.name.as_str() {
-        "ingress-nginx" | "traefik" => Some("nginx"),
-        _ => controller
-            .preset
-            .and_then(|p| p.ingress_classes.first().copied()),
-    }
+    controller
+        .preset
+        .and_then(|p| p.ingress_classes.first().copied())
 }
 
 /// What the file itself provisions, for `auto`.

@@ -785,6 +785,27 @@ fn presets_as_text_and_json_come_from_the_tables() {
         value["l7Keys"].as_array().unwrap().len(),
         spaces_expose::presets::L7_KEYS.len()
     );
+    // The controllers' caveats are shown with their labels.
+    let traefik = value["controllers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "traefik")
+        .unwrap();
+    assert_eq!(traefik["ingressClasses"], serde_json::json!(["nginx"]));
+    assert!(text.stdout.contains("istio: <release without \"istio-\">"));
+    assert!(text.stdout.contains("app=envoy-<gateway>"));
+    // The text form is a snapshot (`UPDATE_GOLDEN=1` rewrites it).
+    let snapshot = root().join("testdata/check/presets.txt");
+    if updating("UPDATE_GOLDEN") {
+        std::fs::write(&snapshot, &text.stdout).unwrap();
+    } else {
+        let expected = std::fs::read_to_string(&snapshot).unwrap_or_default();
+        assert_eq!(
+            text.stdout, expected,
+            "presets changed: UPDATE_GOLDEN=1 rewrites testdata/check/presets.txt"
+        );
+    }
 }
 
 #[test]

@@ -764,3 +764,164 @@ spec:
     let peer = "        - namespaceSelector:\n            matchLabels:\n              ns: \"m\"\n          podSelector:\n            matchLabels:\n              a: \"b\"\n              c: \"d\"\n";
     assert!(out.stdout.contains(peer), "{}", out.stdout);
 }
+
+const NGINX_INGRESS: &str = "kind: Service
+apiVersion: v1
+metadata: {name: spaces-router}
+spec: {selector: {app: spaces-router}}
+---
+kind: Ingress
+apiVersion: networking.k8s.io/v1
+metadata: {name: spaces-router}
+spec:
+  ingressClassName: nginx
+  defaultBackend: {service: {name: spaces-router}}
+";
+
+/// Asserts that `haystack` holds every one of `needles`.
+fn holds_all(haystack: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(haystack.contains(needle), "{needle:?} not in:\n{haystack}");
+    }
+}
+
+#[test]
+fn class_nginx_without_a_controller_is_refused_until_one_is_named() {
+    let out = run(cmd().arg("--cloud=aws"), NGINX_INGRESS);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    holds_all(
+        &out.stderr,
+        &[
+            "[SE206]",
+            "--controller ingress-nginx or --controller traefik",
+        ],
+    );
+    let check = run(cmd().args(["check", "--cloud=aws"]), NGINX_INGRESS);
+    assert_eq!(check.code, 1);
+    holds_all(&check.stdout, &["error[SE206]"]);
+
+    // Named, it renders: Traefik's switch, and no retirement warning.
+    let traefik = run(
+        cmd().args(["--cloud=aws", "--controller=traefik"]),
+        NGINX_INGRESS,
+    );
+    assert_eq!(traefik.code, 0, "{}", traefik.stderr);
+    holds_all(
+        &traefik.stdout,
+        &["nginx.ingress.kubernetes.io/force-ssl-redirect: \"true\""],
+    );
+    assert!(!traefik.stderr.contains("SE204"), "{}", traefik.stderr);
+
+    // ingress-nginx renders too, with the retirement warning; --strict fails on it.
+    let nginx_args = ["--cloud=aws", "--controller=ingress-nginx"];
+    let nginx = run(cmd().args(nginx_args), NGINX_INGRESS);
+    assert_eq!(nginx.code, 0, "{}", nginx.stderr);
+    holds_all(
+        &nginx.stderr,
+        &[
+            "retired in March 2026 (no more security fixes)",
+            "guide --migrate",
+        ],
+    );
+    let strict = run(cmd().args(nginx_args).arg("--strict"), NGINX_INGRESS);
+    assert_eq!(strict.code, 1, "{}", strict.stderr);
+    assert!(strict.stdout.is_empty());
+
+    // Values whose controller labels are ingress-nginx's name it too (a custom controller:
+    // no refusal, and the retirement warning).
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("values.yaml");
+    std::fs::write(
+        &values,
+        "ingress:\n  podLabels: {app.kubernetes.io/name: ingress-nginx}\n  namespaceLabels: {kubernetes.io/metadata.name: ingress-nginx}\n",
+    )
+    .unwrap();
+    let check = run(
+        cmd()
+            .args(["check", "--cloud=aws", "--values"])
+            .arg(&values),
+        NGINX_INGRESS,
+    );
+    holds_all(&check.stdout, &["warn[SE204]"]);
+    assert!(!check.stdout.contains("SE206"), "{}", check.stdout);
+}
+
+#[test]
+fn guide_migrate_prints_the_way_off_ingress_nginx() {
+    let out = run(
+        cmd().args([
+            "guide",
+            "--migrate",
+            "--cloud=aws",
+            "--controller=ingress-nginx,envoy-gateway",
+        ]),
+        "",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = &out.stdout;
+    // Upbound's order: LoadBalancer, Gateway API with Envoy Gateway, another passthrough controller.
+    let at = |what: &str| text.find(what).unwrap_or_else(|| panic!("{what}: {text}"));
+    let order = [
+        at("A LoadBalancer Service"),
+        at("Gateway API with Envoy Gateway"),
+        at("Another Ingress controller"),
+    ];
+    assert!(order.is_sorted(), "{text}");
+    holds_all(
+        text,
+        &[
+            "envoyService.annotations",
+            "--controller=ingress-nginx,envoy-gateway",
+            "Spaces 1.15 and older cannot",
+            "Switch DNS",
+            "a CNAME record",
+            ".status.addresses[0].value",
+        ],
+    );
+
+    // Towards Traefik: both watch class nginx; the new controller's Service address.
+    let traefik = run(
+        cmd().args(["guide", "--migrate", "--cloud=gcp", "--controller=traefik"]),
+        "",
+    );
+    assert_eq!(traefik.code, 0, "{}", traefik.stderr);
+    holds_all(
+        &traefik.stdout,
+        &[
+            "--controller=ingress-nginx,traefik",
+            ".status.loadBalancer.ingress[0].ip",
+            "an A record",
+        ],
+    );
+
+    // Without --cloud it is a usage error, as for guide.
+    let none = run(cmd().args(["guide", "--migrate"]), "");
+    assert_eq!(none.code, 2);
+}
+
+#[test]
+fn cilium_ingress_gets_the_keys_cilium_copies_and_a_warning_for_the_others() {
+    let cilium = NGINX_INGRESS.replace("ingressClassName: nginx", "ingressClassName: cilium");
+    let aws = run(cmd().args(["--cloud=aws", "--controller=cilium"]), &cilium);
+    assert_eq!(aws.code, 0, "{}", aws.stderr);
+    holds_all(
+        &aws.stdout,
+        &[
+            "ingress.cilium.io/tls-passthrough: \"enabled\"",
+            "service.beta.kubernetes.io/aws-load-balancer-type: \"external\"",
+        ],
+    );
+    assert!(!aws.stderr.contains("warning"), "{}", aws.stderr);
+    // GKE's internal key is not under a prefix Cilium copies: render warns, adds nothing.
+    let gcp = run(
+        cmd().args(["--cloud=gcp", "--scheme=internal", "--controller=cilium"]),
+        &cilium,
+    );
+    assert_eq!(gcp.code, 0, "{}", gcp.stderr);
+    assert!(!gcp.stdout.contains("networking.gke.io"), "{}", gcp.stdout);
+    holds_all(
+        &gcp.stderr,
+        &["[SE208]", "ingressController.ingressLBAnnotationPrefixes"],
+    );
+}

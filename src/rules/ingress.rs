@@ -1,6 +1,8 @@
-//! SE201–SE205: Ingress objects whose backend is a target Service: the chosen
-//! controller's TLS passthrough annotations, no L7-only keys, and no L7-only class
-//! (docs/edits.md, "Ingress").
+//! SE201–SE208: Ingress objects whose backend is a target Service: the chosen
+//! controller's TLS passthrough annotations, no L7-only keys, no L7-only class, a class
+//! that names one controller and that its passthrough provider watches, the cloud's
+//! Layer-4 set on a Cilium Ingress, and ingress-nginx's retirement (docs/edits.md,
+//! "Ingress").
 
 use crate::config::Mode;
 use crate::manifest::Obj;
@@ -9,6 +11,7 @@ use crate::router;
 use crate::yaml::NodeId;
 use crate::yaml::write::Fragment;
 
+use super::service::{Gaps, l4_gaps, set_edits};
 use super::{Code, Ctx, Edit, Note, Remedy, fix};
 
 pub(super) fn run(ctx: &mut Ctx) {
@@ -22,7 +25,19 @@ pub(super) fn run(ctx: &mut Ctx) {
     for ingress in &ingresses {
         let class = router::ingress_class(ingress.tree, ingress);
         l7_class(ctx, ingress, class);
-        let adds = passthrough(ctx, ingress, class);
+        let l4 = cilium_l4(ctx, ingress, class);
+        // Without an annotations map, two fixes would each add one: SE201's fix then
+        // writes the Cilium Ingress's Layer-4 set too.
+        let fold = l4
+            .as_ref()
+            .filter(|l4| l4.map.is_none() && !l4.gaps.is_empty() && ctx.enabled(Code::SE201))
+            .map(|l4| (l4.gaps.pairs(), l4.notes.clone()));
+        let (adds, folded) = passthrough(ctx, ingress, class, fold.as_ref());
+        not_watched(ctx, ingress, class);
+        retired(ctx, ingress, class);
+        if let Some(l4) = l4 {
+            report_cilium_l4(ctx, ingress, l4, folded);
+        }
         l7_keys(ctx, ingress, &adds);
     }
 }
@@ -84,6 +99,8 @@ enum Wanted {
     Pairs(Vec<(&'static str, &'static str)>, String),
     /// No controller to go by: any preset's complete switch will do.
     AnyPreset(String),
+    /// No controller chosen, and the class is watched by several presets' providers.
+    Ambiguous(Vec<&'static str>),
     /// The chosen controllers cannot pass TLS through an Ingress.
     Refuse(String),
 }
@@ -91,17 +108,20 @@ enum Wanted {
 fn wanted(ctx: &Ctx, class: Option<&str>) -> Wanted {
     let config = ctx.config;
     if config.controllers.is_empty() {
-        let by_class =
-            |p: &&ControllerPreset| class.is_some_and(|c| p.ingress_classes.contains(&c));
-        return match presets::CONTROLLERS.iter().find(by_class) {
-            Some(preset) => Wanted::Pairs(
+        let by_class = router::class_watchers(class);
+        return match by_class.as_slice() {
+            [preset] => Wanted::Pairs(
                 preset.ingress_passthrough.to_vec(),
                 format!("{}, from the class", preset.name),
             ),
-            None => Wanted::AnyPreset(match class {
+            [] => Wanted::AnyPreset(match class {
+                Some(name) if router::without_passthrough(name).is_some() => format!(
+                    "the class {name:?} belongs to a provider that does not pass TLS through (SE207)"
+                ),
                 Some(name) => format!("no preset knows the Ingress class {name:?}"),
                 None => "the Ingress has no class".to_string(),
             }),
+            several => Wanted::Ambiguous(several.iter().map(|p| p.name).collect()),
         };
     }
     let capable: Vec<_> = config
@@ -135,9 +155,22 @@ fn wanted(ctx: &Ctx, class: Option<&str>) -> Wanted {
     Wanted::Pairs(pairs, names.join(", "))
 }
 
-/// SE201: the controller's passthrough annotations. Returns the keys the fix writes
-/// (SE203 leaves them alone).
-fn passthrough(ctx: &mut Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) -> Vec<&'static str> {
+/// Whether some preset's complete passthrough switch is on the Ingress already.
+fn any_switch_on(has: impl Fn(&str, &str) -> bool) -> bool {
+    presets::CONTROLLERS
+        .iter()
+        .filter(|p| !p.gateway_only())
+        .any(|p| p.ingress_passthrough.iter().all(|&(k, v)| has(k, v)))
+}
+
+/// SE201 (and SE206, when the class names several controllers): the controller's
+/// passthrough annotations. Returns the keys the fix writes (SE203 leaves them alone).
+fn passthrough(
+    ctx: &mut Ctx,
+    ingress: &Obj,
+    class: Option<(&str, NodeId)>,
+    fold: Option<&Fold>,
+) -> (Vec<&'static str>, bool) {
     let tree = ingress.tree;
     let annotations = tree
         .path(ingress.node, &["metadata", "annotations"])
@@ -163,14 +196,33 @@ fn passthrough(ctx: &mut Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) -> V
                     ingress_presets()
                 )),
             );
-            Vec::new()
+            (Vec::new(), false)
+        }
+        Wanted::Ambiguous(names) => {
+            // A switch both controllers read is already there: nothing to decide.
+            if !any_switch_on(has) {
+                let (name, node) = class.unwrap_or(("", at));
+                let flags: Vec<String> =
+                    names.iter().map(|n| format!("--controller {n}")).collect();
+                ctx.report(
+                    Code::SE206,
+                    ingress,
+                    node,
+                    format!(
+                        "Ingress {} has class {name:?}, which {} watch, and no passthrough annotation: which TLS passthrough switch to add (and which controller the router NetworkPolicy admits) depends on the controller",
+                        ingress.name,
+                        names.join(" and ")
+                    ),
+                    Remedy::Refuse(format!(
+                        "pass {} (or set the passthrough annotation in ingress.annotations)",
+                        flags.join(" or ")
+                    )),
+                );
+            }
+            (Vec::new(), false)
         }
         Wanted::AnyPreset(why) => {
-            let switched_on = presets::CONTROLLERS
-                .iter()
-                .filter(|p| !p.gateway_only())
-                .any(|p| p.ingress_passthrough.iter().all(|&(k, v)| has(k, v)));
-            if !switched_on {
+            if !any_switch_on(has) {
                 ctx.report(
                     Code::SE201,
                     ingress,
@@ -183,30 +235,36 @@ fn passthrough(ctx: &mut Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) -> V
                     Remedy::Warn,
                 );
             }
-            Vec::new()
+            (Vec::new(), false)
         }
         Wanted::Pairs(pairs, whose) => {
             let missing: Vec<(&str, &str)> =
                 pairs.iter().copied().filter(|&(k, v)| !has(k, v)).collect();
+            let folded = !missing.is_empty() && fold.is_some();
             if !missing.is_empty() {
                 let list: Vec<String> =
                     missing.iter().map(|(k, v)| format!("{k}: {v:?}")).collect();
+                let mut written: Vec<(&str, &str)> = missing.clone();
+                let mut notes = vec![Note::count(
+                    "+",
+                    missing.len(),
+                    "passthrough annotation",
+                    format!(" ({whose})"),
+                )];
+                if let Some((pairs, more)) = fold {
+                    written.extend(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                    notes.extend(more.iter().cloned());
+                }
                 let edits = vec![Edit::Upsert {
                     map: ingress.node,
                     pairs: vec![(
                         "metadata".to_string(),
                         Fragment::Map(vec![(
                             "annotations".to_string(),
-                            Fragment::string_map(missing.iter().copied()),
+                            Fragment::string_map(written.iter().copied()),
                         )]),
                     )],
                 }];
-                let notes = vec![Note::count(
-                    "+",
-                    missing.len(),
-                    "passthrough annotation",
-                    format!(" ({whose})"),
-                )];
                 ctx.report(
                     Code::SE201,
                     ingress,
@@ -219,9 +277,237 @@ fn passthrough(ctx: &mut Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) -> V
                     fix(ingress, edits, notes),
                 );
             }
-            pairs.into_iter().map(|(k, _)| k).collect()
+            (pairs.into_iter().map(|(k, _)| k).collect(), folded)
         }
     }
+}
+
+/// SE207: an Ingress whose class the chosen controllers' passthrough providers do not
+/// watch: a class that another provider watches (Traefik's plain kubernetesIngress
+/// provider for `traefik`), or that another preset's controller watches. A class no
+/// preset knows may be a custom IngressClass of the chosen controller: not reported.
+fn not_watched(ctx: &mut Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) {
+    let Some((name, node)) = class else { return };
+    let config = ctx.config;
+    if presets::L7_INGRESS_CLASSES.iter().any(|(c, _)| *c == name) {
+        return; // SE202
+    }
+    let capable: Vec<&ControllerPreset> = config
+        .controllers
+        .iter()
+        .filter(|c| !c.gateway_only())
+        .filter_map(|c| c.preset)
+        .collect();
+    let custom = config.controllers.iter().any(|c| c.preset.is_none());
+    if custom || (!config.controllers.is_empty() && capable.is_empty()) {
+        return;
+    }
+    if capable.iter().any(|p| p.ingress_classes.contains(&name)) {
+        return;
+    }
+    let chosen = if capable.is_empty() {
+        "the passthrough provider of the controller its annotations name".to_string()
+    } else {
+        let names: Vec<&str> = capable.iter().map(|p| p.name).collect();
+        format!(
+            "the passthrough provider of --controller {}",
+            names.join(",")
+        )
+    };
+    let other = router::without_passthrough(name)
+        .map(str::to_string)
+        .or_else(|| {
+            // No controller chosen: SE201 goes by the class's own preset.
+            (!capable.is_empty())
+                .then(|| router::class_watchers(Some(name)))
+                .filter(|w| !w.is_empty())
+                .map(|w| {
+                    let names: Vec<&str> = w.iter().map(|p| p.name).collect();
+                    format!("the passthrough provider of {}", names.join(" and "))
+                })
+        });
+    let Some(other) = other else { return };
+    let watched: Vec<String> = capable
+        .iter()
+        .flat_map(|p| p.ingress_classes.iter())
+        .map(|c| format!("{c:?}"))
+        .collect();
+    let want = if watched.is_empty() {
+        String::new()
+    } else {
+        format!(" (it watches {})", watched.join(", "))
+    };
+    ctx.report(
+        Code::SE207,
+        ingress,
+        node,
+        format!(
+            "Ingress {} has class {name:?}: it is served by {other}, not by {chosen}{want}, so its passthrough annotations are never read and TLS ends before the router",
+            ingress.name
+        ),
+        Remedy::Warn,
+    );
+}
+
+/// SE204: the Ingress is served by ingress-nginx (chosen with `--controller`, or a
+/// custom controller with its labels; and the class is none, one it watches, or one no
+/// preset knows), which is retired. Class `nginx` alone does not tell (SE206).
+fn retired(ctx: &mut Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) {
+    let Some(nginx) = presets::controller("ingress-nginx") else {
+        return;
+    };
+    // Chosen by name, or a custom controller (from --pod-label or the values files) with
+    // ingress-nginx's name label.
+    let identity = nginx.pod_labels.first().map(|&(k, v)| (k, v.shown()));
+    let chosen = ctx.config.controllers.iter().any(|c| match c.preset {
+        Some(p) => p.name == nginx.name,
+        None => identity
+            .as_ref()
+            .is_some_and(|(k, v)| c.pod_labels.iter().any(|(lk, lv)| lk == k && lv == v)),
+    });
+    if !chosen {
+        return;
+    }
+    let served = match class {
+        None => true,
+        Some((name, _)) => {
+            nginx.ingress_classes.contains(&name)
+                || (router::class_watchers(Some(name)).is_empty()
+                    && router::without_passthrough(name).is_none()
+                    && !presets::L7_INGRESS_CLASSES.iter().any(|(c, _)| *c == name))
+        }
+    };
+    if !served {
+        return;
+    }
+    let at = class.map_or(ingress.node, |(_, node)| node);
+    ctx.report(
+        Code::SE204,
+        ingress,
+        at,
+        format!(
+            "Ingress {} exposes the router through ingress-nginx, retired in March 2026 (no more security fixes): move to a LoadBalancer Service, Gateway API with Envoy Gateway, or another passthrough Ingress controller (`spaces-expose guide --migrate`)",
+            ingress.name
+        ),
+        Remedy::Warn,
+    );
+}
+
+/// SE208: Cilium copies the cloud load-balancer annotations of an Ingress onto the
+/// Service it creates for it (cilium operator/option/config.go,
+/// IngressLBAnnotationsDefault: `service.beta.kubernetes.io`, `service.kubernetes.io`,
+/// `cloud.google.com`), so a Cilium Ingress carries the cloud's Layer-4 set itself.
+fn cilium_l4(ctx: &Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) -> Option<CiliumL4> {
+    let config = ctx.config;
+    let cloud = config.cloud.filter(|&c| c != Cloud::None)?;
+    if !ctx.enabled(Code::SE208) {
+        return None;
+    }
+    let cilium = config.controllers.iter().any(|c| c.is_cilium());
+    // Another chosen Ingress controller serves an Ingress of another class.
+    let others_class = class.is_some_and(|(name, _)| {
+        !presets::CONTROLLERS
+            .iter()
+            .filter(|p| p.cilium_policy)
+            .any(|p| p.ingress_classes.contains(&name))
+    }) && config
+        .controllers
+        .iter()
+        .any(|c| !c.is_cilium() && !c.gateway_only());
+    if !cilium || others_class {
+        return None;
+    }
+    let tree = ingress.tree;
+    let map = tree
+        .path(ingress.node, &["metadata", "annotations"])
+        .filter(|&a| tree.is_map(a));
+    let mut gaps = l4_gaps(tree, map, config, cloud, &[]);
+    // Keys of the set that Cilium does not copy by default stay a warning.
+    let mut uncopied: Vec<String> = Vec::new();
+    gaps.missing.retain(|(k, _)| {
+        let copied = presets::cilium_copies(k);
+        if !copied {
+            uncopied.push(k.clone());
+        }
+        copied
+    });
+    gaps.wrong.retain(|(k, _, _)| {
+        let copied = presets::cilium_copies(k);
+        if !copied {
+            uncopied.push(k.clone());
+        }
+        copied
+    });
+    if gaps.is_empty() && uncopied.is_empty() {
+        return None;
+    }
+    let notes = gaps.notes("annotation", cloud);
+    Some(CiliumL4 {
+        cloud,
+        map,
+        gaps,
+        notes,
+        uncopied,
+    })
+}
+
+/// What SE201's fix also writes when it creates the annotations: the pairs and notes.
+type Fold = (Vec<(String, String)>, Vec<Note>);
+
+/// What a Cilium Ingress lacks of the cloud's set.
+struct CiliumL4 {
+    cloud: Cloud,
+    map: Option<NodeId>,
+    gaps: Gaps,
+    notes: Vec<Note>,
+    /// Keys of the set, absent or different, under prefixes Cilium does not copy.
+    uncopied: Vec<String>,
+}
+
+/// Reports SE208; `folded`: SE201's fix writes the set (it creates the annotations).
+fn report_cilium_l4(ctx: &mut Ctx, ingress: &Obj, l4: CiliumL4, folded: bool) {
+    let config = ctx.config;
+    let tree = ingress.tree;
+    let CiliumL4 {
+        cloud,
+        map,
+        gaps,
+        notes,
+        uncopied,
+    } = l4;
+    let set = format!("{} {}", cloud.name(), config.scheme.name());
+    if !uncopied.is_empty() {
+        let at = map
+            .or_else(|| tree.get(ingress.node, "metadata"))
+            .unwrap_or(ingress.node);
+        let message = format!(
+            "Cilium Ingress {}: the {set} Layer-4 set needs {}, which Cilium does not copy to its Service by default (only service.beta.kubernetes.io/*, service.kubernetes.io/*, cloud.google.com/*): add the prefix to Cilium's ingressController.ingressLBAnnotationPrefixes and the key to the Ingress, or use a LoadBalancer Service",
+            ingress.name,
+            uncopied.join(", ")
+        );
+        ctx.report(Code::SE208, ingress, at, message, Remedy::Warn);
+    }
+    if gaps.is_empty() {
+        return;
+    }
+    // At the first wrong value, else the annotations, else metadata.
+    let node = match (gaps.wrong.first(), map) {
+        (Some(&(_, _, value)), _) => value,
+        (None, Some(map)) => map,
+        (None, None) => tree.get(ingress.node, "metadata").unwrap_or(ingress.node),
+    };
+    let remedy = if folded {
+        Remedy::Shared
+    } else {
+        let edits = set_edits(ingress.node, &["metadata", "annotations"], map, &gaps);
+        fix(ingress, edits, notes)
+    };
+    let message = format!(
+        "Cilium Ingress {} lacks the {set} Layer-4 set that Cilium copies to the load-balancer Service it creates: {}",
+        ingress.name,
+        gaps.describe(tree, config)
+    );
+    ctx.report(Code::SE208, ingress, node, message, remedy);
 }
 
 /// SE203: the L7-only keys, void under passthrough, except what the user keeps and

@@ -1,4 +1,4 @@
-//! SE401–SE404: the NetworkPolicies that select the router pods (docs/edits.md,
+//! SE401–SE407: the NetworkPolicies that select the router pods (docs/edits.md,
 //! "NetworkPolicy").
 //!
 //! A router policy is a NetworkPolicy in a target Service's namespace whose
@@ -70,6 +70,7 @@ pub(super) fn run(ctx: &mut Ctx) {
             }
             admitted.push((i, controller_peers(ctx, &policy.obj)));
         }
+        no_controller_peer(ctx, &policies, &admitted, &known);
         if cilium {
             // One added policy per namespace, on the ports of every router policy there.
             for &(i, _) in &admitted {
@@ -85,6 +86,191 @@ pub(super) fn run(ctx: &mut Ctx) {
         }
     }
     load_balancer(ctx, &policies, &targets);
+    for policy in &policies {
+        if router::restricts_ingress(policy.obj.tree, policy.obj.node) {
+            service_ports(ctx, policy, &targets);
+        }
+    }
+}
+
+/// Whether a policy admits sources this program cannot rule out as the controller: a
+/// rule without `from` (every source), or a namespace peer that is no known
+/// controller's (SE405: it may be the controller under other labels).
+fn admits_unknown(tree: &Tree, node: NodeId, known: &[Known]) -> bool {
+    rules(tree, node)
+        .into_iter()
+        .any(|rule| match tree.get(rule, "from") {
+            None => true,
+            Some(from) if tree.is_null(from) || tree.items(from).is_empty() => true,
+            Some(from) => tree.items(from).iter().any(|&peer| {
+                tree.get(peer, "namespaceSelector").is_some()
+                    && !is_controller_peer(tree, peer, known)
+            }),
+        })
+}
+
+/// SE406: with `--controller`, a router policy none of whose rules admits a controller
+/// (only the agent, say), when no other router policy of the same pods does: the
+/// controller's connections are dropped. SE401 rewrites the controller peers of a rule
+/// that has some; adding a rule would admit a source the policy never named, so
+/// render warns. Not in load-balancer mode (no controller in the path), and not for
+/// Cilium alone (SE404 admits its identity).
+fn no_controller_peer(
+    ctx: &mut Ctx,
+    policies: &[Policy],
+    admitted: &[(usize, Admitted)],
+    known: &[Known],
+) {
+    let config = ctx.config;
+    if config.mode == Mode::LoadBalancer || !config.controllers.iter().any(|c| !c.is_cilium()) {
+        return;
+    }
+    let admits = |i: usize| {
+        let p = &policies[i];
+        admitted
+            .iter()
+            .any(|(j, a)| *j == i && *a != Admitted::Nowhere)
+            || admits_unknown(p.obj.tree, p.obj.node, known)
+    };
+    for &(i, _) in admitted {
+        if admits(i) {
+            continue;
+        }
+        let policy = &policies[i];
+        // Policies add up: another router policy of the same pods may admit it.
+        let elsewhere = admitted.iter().any(|&(j, _)| {
+            j != i
+                && policies[j]
+                    .targets
+                    .iter()
+                    .any(|t| policy.targets.contains(t))
+                && admits(j)
+        });
+        if elsewhere {
+            continue;
+        }
+        let tree = policy.obj.tree;
+        let sources: Vec<String> = peers(tree, policy.obj.node)
+            .into_iter()
+            .map(|peer| {
+                if let Some(block) = tree.get(peer, "ipBlock") {
+                    format!("ipBlock {}", tree.str_at(block, &["cidr"]).unwrap_or("?"))
+                } else {
+                    format!("pods {}", show(tree, tree.get(peer, "podSelector")))
+                }
+            })
+            .collect();
+        let only = if sources.is_empty() {
+            "admits no source".to_string()
+        } else {
+            format!("admits only {}", sources.join(", "))
+        };
+        let names: Vec<&str> = config
+            .controllers
+            .iter()
+            .filter(|c| !c.is_cilium())
+            .map(|c| c.name.as_str())
+            .collect();
+        let at = tree
+            .path(policy.obj.node, &["spec", "ingress"])
+            .or_else(|| tree.get(policy.obj.node, "spec"))
+            .unwrap_or(policy.obj.node);
+        ctx.report(
+            Code::SE406,
+            &policy.obj,
+            at,
+            format!(
+                "NetworkPolicy {} selects the router and {only}: no rule has a peer for --controller {}, so the controller's connections to the router are dropped",
+                policy.obj.name,
+                names.join(",")
+            ),
+            Remedy::Warn,
+        );
+    }
+}
+
+/// A whole number, as a port in YAML is written.
+fn port_number(text: &str) -> Option<u32> {
+    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
+}
+
+/// SE407: a rule port that is a selected Service's `port` and not its `targetPort`: a
+/// NetworkPolicy port is the pod's, so the rule admits nothing on the router's real
+/// port. Only when the Service maps that port to another numbered pod port, no selected
+/// Service's pod listens on it, and the rule does not name the pod port as well.
+/// Render warns: rewriting the port would admit the rule's peers where they were not.
+fn service_ports(ctx: &mut Ctx, policy: &Policy, targets: &[Obj]) {
+    // `(port, targetPort, protocol)` of the selected Services' numbered ports.
+    let mut mapped: Vec<(u32, Option<u32>, String)> = Vec::new();
+    for (svc, p) in service_port_items(policy, targets) {
+        let Some(port) = svc.tree.str_at(p, &["port"]).and_then(port_number) else {
+            continue;
+        };
+        // A named targetPort is some container port: unknown here.
+        let target = match svc.tree.str_at(p, &["targetPort"]) {
+            None => Some(port),
+            Some(t) => port_number(t).or(if t.is_empty() { Some(port) } else { None }),
+        };
+        let protocol = svc.tree.str_at(p, &["protocol"]).unwrap_or("TCP");
+        mapped.push((port, target, protocol.to_string()));
+    }
+    if mapped.iter().any(|(_, t, _)| t.is_none()) {
+        return;
+    }
+    let tree = policy.obj.tree;
+    for (index, rule) in rules(tree, policy.obj.node).into_iter().enumerate() {
+        let items = tree.get(rule, "ports").map_or(&[][..], |p| tree.items(p));
+        let named: Vec<(u32, String)> = items
+            .iter()
+            .filter_map(|&p| {
+                let port = tree.str_at(p, &["port"]).and_then(port_number)?;
+                let protocol = tree.str_at(p, &["protocol"]).unwrap_or("TCP");
+                Some((port, protocol.to_string()))
+            })
+            .collect();
+        for &item in items {
+            let Some(node) = tree.get(item, "port") else {
+                continue;
+            };
+            let Some(port) = tree.scalar(node).and_then(port_number) else {
+                continue;
+            };
+            if tree.get(item, "endPort").is_some() {
+                continue;
+            }
+            let protocol = tree.str_at(item, &["protocol"]).unwrap_or("TCP");
+            let pod_port = |p: u32| {
+                mapped
+                    .iter()
+                    .any(|(_, t, proto)| *t == Some(p) && proto == protocol)
+            };
+            if pod_port(port) {
+                continue;
+            }
+            let Some(&(_, Some(target), _)) = mapped
+                .iter()
+                .find(|(p, _, proto)| *p == port && proto == protocol)
+            else {
+                continue;
+            };
+            if named.contains(&(target, protocol.to_string())) {
+                continue;
+            }
+            ctx.report(
+                Code::SE407,
+                &policy.obj,
+                node,
+                format!(
+                    "ingress rule {} of NetworkPolicy {} admits port {port}, the router Service's port; a NetworkPolicy filters at the pod, where the router listens on {target} (the Service's targetPort): the rule admits nothing there",
+                    index + 1,
+                    policy.obj.name
+                ),
+                Remedy::Warn,
+            );
+        }
+    }
 }
 
 /// The ingress rules of a policy.
@@ -322,7 +508,9 @@ fn known_controllers(ctx: &Ctx) -> Vec<Known> {
                 .map(|&(k, v)| {
                     let value = match v {
                         LabelValue::Fixed(v) => Some(v.to_string()),
-                        LabelValue::GatewayName | LabelValue::GatewayNamespace => None,
+                        LabelValue::GatewayName
+                        | LabelValue::GatewayNamespace
+                        | LabelValue::PrefixedGatewayName(_) => None,
                     };
                     (k.to_string(), value)
                 })
@@ -338,6 +526,19 @@ fn known_controllers(ctx: &Ctx) -> Vec<Known> {
                 .collect(),
         })
         .collect();
+    // A label built from the Gateway's name names the preset's pods alone too
+    // (contour-gateway-provisioner's `app: envoy-<gateway>`).
+    for preset in presets::CONTROLLERS {
+        for &(k, v) in preset.pod_labels {
+            if let LabelValue::PrefixedGatewayName(_) = v {
+                known.push(Known {
+                    pods: vec![(k.to_string(), Some(v.fill(&config.gateway, "")))],
+                    by_identity: true,
+                    namespace: Vec::new(),
+                });
+            }
+        }
+    }
     // Cilium's Envoy runs as the `cilium-envoy` DaemonSet in kube-system, its pods labelled
     // `k8s-app: cilium-envoy` (cilium install/kubernetes/cilium/templates/cilium-envoy/
     // daemonset.yaml). No NetworkPolicy peer can admit its traffic, but a peer naming those
@@ -648,27 +849,40 @@ fn load_balancer(ctx: &mut Ctx, policies: &[Policy], targets: &[Obj]) {
     }
 }
 
+/// The `spec.ports` items of the target Services a policy selects.
+fn service_port_items<'o, 's, 'a>(
+    policy: &Policy,
+    targets: &'o [Obj<'s, 'a>],
+) -> Vec<(&'o Obj<'s, 'a>, NodeId)> {
+    policy
+        .targets
+        .iter()
+        .filter_map(|&t| targets.get(t))
+        .flat_map(|svc| {
+            svc.tree
+                .path(svc.node, &["spec", "ports"])
+                .map_or(&[][..], |p| svc.tree.items(p))
+                .iter()
+                .map(move |&p| (svc, p))
+        })
+        .collect()
+}
+
 /// The pod ports of the target Services a policy selects (`targetPort`, else `port`),
 /// or the router's 8443 when none is a number.
 fn router_ports(policy: &Policy, targets: &[Obj]) -> Ports {
     let mut ports: Ports = Vec::new();
-    for svc in policy.targets.iter().filter_map(|&t| targets.get(t)) {
-        let list = svc
+    for (svc, p) in service_port_items(policy, targets) {
+        let number = svc
             .tree
-            .path(svc.node, &["spec", "ports"])
-            .map_or(&[][..], |p| svc.tree.items(p));
-        for &p in list {
-            let number = svc
-                .tree
-                .str_at(p, &["targetPort"])
-                .or_else(|| svc.tree.str_at(p, &["port"]))
-                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty());
-            let protocol = svc.tree.str_at(p, &["protocol"]).unwrap_or("TCP");
-            if let Some(number) = number {
-                let port = (number.to_string(), protocol.to_string());
-                if !ports.contains(&port) {
-                    ports.push(port);
-                }
+            .str_at(p, &["targetPort"])
+            .or_else(|| svc.tree.str_at(p, &["port"]))
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty());
+        let protocol = svc.tree.str_at(p, &["protocol"]).unwrap_or("TCP");
+        if let Some(number) = number {
+            let port = (number.to_string(), protocol.to_string());
+            if !ports.contains(&port) {
+                ports.push(port);
             }
         }
     }

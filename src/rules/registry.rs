@@ -27,7 +27,11 @@ pub enum Code {
     SE201,
     SE202,
     SE203,
+    SE204,
     SE205,
+    SE206,
+    SE207,
+    SE208,
     SE301,
     SE302,
     SE303,
@@ -39,6 +43,8 @@ pub enum Code {
     SE403,
     SE404,
     SE405,
+    SE406,
+    SE407,
     SE501,
     SE502,
     SE503,
@@ -78,9 +84,9 @@ impl Code {
         }
         match self as u8 {
             c if c <= Code::SE112 as u8 => Family::Service,
-            c if c <= Code::SE205 as u8 => Family::Ingress,
+            c if c <= Code::SE208 as u8 => Family::Ingress,
             c if c <= Code::SE306 as u8 => Family::Gateway,
-            c if c <= Code::SE405 as u8 => Family::NetworkPolicy,
+            c if c <= Code::SE407 as u8 => Family::NetworkPolicy,
             _ => Family::Yaml,
         }
     }
@@ -252,9 +258,9 @@ const fn rule(
 /// The codes as text, in the order of [`Code`].
 const CODE_NAMES: &[&str] = &[
     "SE101", "SE102", "SE103", "SE104", "SE105", "SE106", "SE107", "SE108", "SE109", "SE110",
-    "SE111", "SE112", "SE201", "SE202", "SE203", "SE205", "SE301", "SE302", "SE303", "SE304",
-    "SE305", "SE306", "SE401", "SE402", "SE403", "SE404", "SE405", "SE501", "SE502", "SE503",
-    "SE504",
+    "SE111", "SE112", "SE201", "SE202", "SE203", "SE204", "SE205", "SE206", "SE207", "SE208",
+    "SE301", "SE302", "SE303", "SE304", "SE305", "SE306", "SE401", "SE402", "SE403", "SE404",
+    "SE405", "SE406", "SE407", "SE501", "SE502", "SE503", "SE504",
     // The values family (Spaces values files, `check --values`, `values --values`).
     "SE601", "SE602", "SE603", "SE604", "SE605", "SE606", "SE607", "SE608", "SE609", "SE610",
     "SE611", "SE612", "SE613", "SE614",
@@ -517,6 +523,27 @@ pub const RULES: &[Rule] = &[
         )
     },
     Rule {
+        summary: "the router is exposed through ingress-nginx, which is retired",
+        rationale: "ingress-nginx was retired in March 2026: its last release (controller v1.15.1, \
+            chart 4.15.1) gets no more security fixes, and an Ingress controller sits in front of \
+            every connection to spaces-router. Upbound's migration guide recommends, in this \
+            order: a LoadBalancer Service for the router; Gateway API with Envoy Gateway (the \
+            cloud annotations on its EnvoyProxy `envoyService.annotations`); or another Ingress \
+            controller with TLS passthrough, such as Traefik's NGINX provider, which reads the \
+            same `ssl-passthrough` annotation. Spaces 1.16+ can run the Ingress and the Gateway \
+            side by side during the switch; Spaces 1.15 and older cannot.",
+        bad: "# with --controller ingress-nginx\nkind: Ingress\nmetadata:\n  name: spaces-router\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-passthrough: \"true\"\nspec:\n  ingressClassName: nginx\n",
+        good: "# with --controller envoy-gateway\nkind: Gateway\nmetadata:\n  name: spaces\nspec:\n  gatewayClassName: envoy-gateway\n  listeners:\n    - name: tls\n      port: 443\n      protocol: TLS\n      tls:\n        mode: Passthrough\n",
+        fix: "move off ingress-nginx in Upbound's order: a LoadBalancer Service (--mode load-balancer), Gateway API with Envoy Gateway (cloud annotations on the EnvoyProxy envoyService.annotations), or another passthrough Ingress controller (Traefik's NGINX provider); `spaces-expose guide --migrate` prints the steps. Render leaves the Ingress and warns",
+        ..rule(
+            Code::SE204,
+            "ingress-nginx-retired",
+            Level::Warn,
+            Needs::Nothing,
+            FixKind::Warns,
+        )
+    },
+    Rule {
         summary: "with --mode ingress, no Ingress routes to a target Service",
         rationale: "Ingress mode switches the Ingresses in front of the router to TLS passthrough. When the stream holds none, nothing is switched: the chart values probably do not provision the Ingress (ingress.provision), or the Ingress names another Service.",
         bad: "# with --mode ingress: a stream without an Ingress\nkind: Service\nmetadata:\n  name: spaces-router\n",
@@ -528,6 +555,66 @@ pub const RULES: &[Rule] = &[
             Level::Warn,
             Needs::Nothing,
             FixKind::Warns,
+        )
+    },
+    Rule {
+        summary: "the Ingress class does not tell which controller serves it, and the passthrough switch depends on it",
+        rationale: "Class `nginx` is watched by ingress-nginx and, by default, by Traefik's \
+            kubernetesIngressNGINX provider (controller `k8s.io/ingress-nginx` for both). Both \
+            read `nginx.ingress.kubernetes.io/ssl-passthrough`, but the switch render writes, and \
+            the controller the router NetworkPolicy must admit, depend on which one runs. \
+            Without `--controller` (or values whose controller labels name one), render does not \
+            guess.",
+        bad: "# no --controller\nkind: Ingress\nmetadata:\n  name: spaces-router\nspec:\n  ingressClassName: nginx\n",
+        good: "# with --controller traefik\nkind: Ingress\nmetadata:\n  name: spaces-router\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-passthrough: \"true\"\n    nginx.ingress.kubernetes.io/force-ssl-redirect: \"true\"\nspec:\n  ingressClassName: nginx\n",
+        fix: "pass --controller ingress-nginx or --controller traefik (or set the passthrough annotation in ingress.annotations); render refuses until it knows",
+        ..rule(
+            Code::SE206,
+            "ingress-controller-ambiguous",
+            Level::Error,
+            Needs::Nothing,
+            FixKind::Refuses,
+        )
+    },
+    Rule {
+        summary: "the Ingress's class is not watched by the passthrough provider of the chosen controller",
+        rationale: "A passthrough annotation only works on an Ingress that the controller's \
+            passthrough provider serves. Traefik's NGINX provider watches class `nginx`; an \
+            Ingress of class `traefik` goes to Traefik's plain kubernetesIngress provider, which \
+            ignores `nginx.ingress.kubernetes.io/ssl-passthrough` and terminates TLS with its \
+            own certificate. Likewise a class that another preset's controller watches is not \
+            served by the chosen one. Unknown classes are not reported (a custom IngressClass may \
+            point at the chosen controller).",
+        bad: "# with --controller traefik\nkind: Ingress\nmetadata:\n  name: spaces-router\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-passthrough: \"true\"\nspec:\n  ingressClassName: traefik\n",
+        good: "# with --controller traefik\nkind: Ingress\nmetadata:\n  name: spaces-router\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-passthrough: \"true\"\nspec:\n  ingressClassName: nginx\n",
+        fix: "set ingress.ingressClassName to a class the passthrough provider watches (`spaces-expose presets` lists them: `nginx` for Traefik's NGINX provider); render leaves the class and warns",
+        ..rule(
+            Code::SE207,
+            "ingress-class-not-watched-for-passthrough",
+            Level::Error,
+            Needs::Nothing,
+            FixKind::Warns,
+        )
+    },
+    Rule {
+        summary: "a Cilium Ingress to the router lacks the cloud's Layer-4 annotation set",
+        rationale: "Cilium's Ingress controller creates a LoadBalancer Service per Ingress (dedicated \
+            mode) and copies the Ingress's `service.beta.kubernetes.io/*`, \
+            `service.kubernetes.io/*` and `cloud.google.com/*` annotations onto it (operator flag \
+            `ingress-lb-annotation-prefixes`). That Service is not in the release, so the \
+            cloud's set belongs on the Ingress; without it the cloud builds its default load \
+            balancer (a Classic ELB or an internal NLB on AWS).",
+        bad: "# with --controller cilium --cloud aws\nkind: Ingress\nmetadata:\n  name: spaces-router\n  annotations:\n    ingress.cilium.io/tls-passthrough: \"enabled\"\nspec:\n  ingressClassName: cilium\n",
+        good: "# with --controller cilium --cloud aws\nkind: Ingress\nmetadata:\n  name: spaces-router\n  annotations:\n    ingress.cilium.io/tls-passthrough: \"enabled\"\n    service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n    service.beta.kubernetes.io/aws-load-balancer-scheme: \"internet-facing\"\n    service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: \"ip\"\nspec:\n  ingressClassName: cilium\n",
+        fix: "add the cloud's set (`spaces-expose presets`) to ingress.annotations; render adds it for --cloud and never strips it from a Cilium Ingress",
+        ..rule(
+            Code::SE208,
+            "cilium-ingress-missing-l4-annotations",
+            Level::Warn,
+            Needs::Cloud,
+            FixKind::EditsIf(
+                "the keys are under a prefix Cilium copies (service.beta.kubernetes.io/, service.kubernetes.io/, cloud.google.com/; not GKE's internal networking.gke.io/load-balancer-type)",
+            ),
         )
     },
     Rule {
@@ -711,6 +798,41 @@ pub const RULES: &[Rule] = &[
             "network-policy-unknown-namespace-peer",
             Level::Warn,
             Needs::Controller,
+            FixKind::Warns,
+        )
+    },
+    Rule {
+        summary: "the router NetworkPolicy has no peer for the chosen controller at all",
+        rationale: "When the router policy's rules admit only other sources (the connect agent's \
+            `app: agent`, a monitoring namespace), the chosen controller's data-plane pods are \
+            dropped and every connection through the Ingress or Gateway times out. SE401 \
+            rewrites the controller peers of a rule that has them; a policy without any is left \
+            to a person, since adding a rule would admit a source the policy never named.",
+        bad: "# with --controller traefik\nkind: NetworkPolicy\nspec:\n  podSelector: {matchLabels: {app: spaces-router}}\n  ingress:\n    - from:\n        - podSelector: {matchLabels: {app: agent}}\n",
+        good: "# with --controller traefik\nkind: NetworkPolicy\nspec:\n  podSelector: {matchLabels: {app: spaces-router}}\n  ingress:\n    - from:\n        - podSelector: {matchLabels: {app: agent}}\n        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: traefik}}\n          podSelector: {matchLabels: {app.kubernetes.io/name: traefik}}\n",
+        fix: "set ingress/gatewayAPI podLabels and namespaceLabels so that the chart's policy admits the controller; render warns and does not add a rule",
+        ..rule(
+            Code::SE406,
+            "network-policy-no-controller-peer",
+            Level::Error,
+            Needs::Controller,
+            FixKind::Warns,
+        )
+    },
+    Rule {
+        summary: "a router NetworkPolicy port is the Service's port, not the pod's",
+        rationale: "A NetworkPolicy filters traffic at the pod: its `ports` are the container \
+            ports (the Service's `targetPort`), never the Service's `port`. A rule that names the \
+            Service port (443 in front of the router's 8443) admits nothing on the router's real \
+            port, and connections time out.",
+        bad: "# Service spaces-router: port 443, targetPort 8443\nkind: NetworkPolicy\nspec:\n  podSelector: {matchLabels: {app: spaces-router}}\n  ingress:\n    - ports:\n        - port: 443\n",
+        good: "# Service spaces-router: port 443, targetPort 8443\nkind: NetworkPolicy\nspec:\n  podSelector: {matchLabels: {app: spaces-router}}\n  ingress:\n    - ports:\n        - port: 8443\n",
+        fix: "name the Service's targetPort (the router's container port) in the policy; render warns and leaves the port (changing it would admit the rule's peers to a port they were not admitted to)",
+        ..rule(
+            Code::SE407,
+            "network-policy-port-is-service-port",
+            Level::Error,
+            Needs::Nothing,
             FixKind::Warns,
         )
     },

@@ -25,6 +25,7 @@ pub const TWINS: &[(Code, Code)] = &[
     (Code::SE109, Code::SE604),
     (Code::SE202, Code::SE605),
     (Code::SE201, Code::SE606),
+    (Code::SE208, Code::SE606),
     (Code::SE203, Code::SE607),
     (Code::SE401, Code::SE608),
     (Code::SE303, Code::SE609),

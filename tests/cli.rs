@@ -706,3 +706,60 @@ spec:
     let peer = "        - namespaceSelector:\n            matchLabels:\n              ns: \"m\"\n          podSelector:\n            matchLabels:\n              a: \"b\"\n              c: \"d\"\n";
     assert!(out.stdout.contains(peer), "{}", out.stdout);
 }
+
+const TRAEFIK_GATEWAY: &str = "apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: spaces
+  namespace: upbound-system
+spec:
+  gatewayClassName: traefik
+  listeners:
+    - name: tls
+      port: 9443
+      protocol: TLS
+      tls:
+        mode: Passthrough
+";
+
+/// SE308 knows the Traefik chart's entryPoints; `traefik.entryPointPorts` in the config
+/// file replaces them, in check and in render.
+#[test]
+fn traefik_entry_point_ports_come_from_the_config_file() {
+    let out = run(cmd().args(["check", "-"]), TRAEFIK_GATEWAY);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("error[SE308]") && out.stdout.contains("websecure 8443"),
+        "{}",
+        out.stdout
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.yaml");
+    std::fs::write(&config, "traefik:\n  entryPointPorts: [8000, 9443]\n").unwrap();
+    let out = run(
+        cmd().args(["check", "-"]).arg("--config").arg(&config),
+        TRAEFIK_GATEWAY,
+    );
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
+    // Render warns about the listener (it cannot know which port is meant) and --strict
+    // fails on it; with the config it has nothing to say.
+    let out = run(cmd().args(["--cloud=none", "--strict"]), TRAEFIK_GATEWAY);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("[SE308]"), "{}", out.stderr);
+    let out = run(
+        cmd()
+            .args(["--cloud=none", "--strict"])
+            .arg("--config")
+            .arg(&config),
+        TRAEFIK_GATEWAY,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, TRAEFIK_GATEWAY);
+    std::fs::write(&config, "traefik:\n  entryPoints: [9443]\n").unwrap();
+    let out = run(
+        cmd().args(["check", "-"]).arg("--config").arg(&config),
+        TRAEFIK_GATEWAY,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("entryPoints"), "{}", out.stderr);
+}

@@ -746,13 +746,13 @@ pub const GKE_PASSTHROUGH_GATEWAY_CLASSES: &[&str] = &[
 /// backend Services).
 pub const L4_GATEWAY_CONTROLLERS: &[(KeyMatch, &str)] = &[(
     Exact("gateway.k8s.aws/nlb"),
-    "AWS Load Balancer Controller NLB gateway (L4)",
+    "the AWS Load Balancer Controller's NLB gateway, Layer 4",
 )];
 
 /// What a GKE passthrough class is, for messages (GKE docs "Deploy a TLS passthrough
 /// Gateway": a Layer-4 proxy Network Load Balancer; the regional and cross-region classes
 /// need a proxy-only subnet, whose addresses are the connections' source).
-pub const GKE_PASSTHROUGH_WHAT: &str = "GKE TLS passthrough class (a proxy Network Load Balancer; connections come from the proxy-only subnet)";
+pub const GKE_PASSTHROUGH_WHAT: &str = "a GKE TLS passthrough class: a proxy Network Load Balancer whose connections come from the proxy-only subnet";
 
 /// Gateway controllers that program a cloud load balancer themselves and generate no
 /// Service: `spec.infrastructure.annotations` is copied onto nothing, so the cloud's

@@ -763,3 +763,36 @@ fn traefik_entry_point_ports_come_from_the_config_file() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("entryPoints"), "{}", out.stderr);
 }
+
+/// A route to a shared Gateway in another namespace (Spaces 1.16's
+/// `gatewayAPI.gateway.namespace`): the values file names the Gateway's namespace, and the
+/// route's parentRef (with `namespace`) is recognised as pointing at it.
+#[test]
+fn values_name_a_shared_gateway_in_another_namespace() {
+    let root = common::root();
+    let input =
+        root.join("testdata/render/gateway-shared-namespace-route-not-admitted-helm4/input.yaml");
+    let values = root.join("testdata/charts/spaces/ci/shared-gateway-same-namespace.yaml");
+    let check = |extra: &[&str]| {
+        let mut c = cmd();
+        c.arg("check")
+            .arg("--values")
+            .arg(&values)
+            .args(extra)
+            .arg(&input);
+        common::run(&mut c)
+    };
+    let out = check(&[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(
+            "error[SE307] TLSRoute upbound-system/spaces-router cannot attach to Gateway gateways/spaces"
+        ),
+        "{}",
+        out.stdout
+    );
+    // Another Gateway namespace: the stream's Gateway is not the Spaces Gateway, and a
+    // Gateway outside the stream is not judged.
+    let out = check(&["--gateway=platform/spaces"]);
+    assert!(!out.stdout.contains("SE307"), "{}", out.stdout);
+}

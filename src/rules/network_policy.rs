@@ -565,14 +565,16 @@ fn rule_ports(tree: &Tree, rule: NodeId) -> Ports {
 /// With `--admit-cidr`, render adds a rule admitting those CIDRs to the router's ports.
 fn load_balancer(ctx: &mut Ctx, policies: &[Policy], targets: &[Obj]) {
     let cidrs = &ctx.config.admit_cidrs;
-    // In `auto` mode a LoadBalancer target is the path when no Ingress or Gateway in the
-    // stream leads to the router.
+    // In `auto` mode a LoadBalancer target is the path when no Ingress, Gateway or TLSRoute
+    // in the stream leads to the router.
     let only_path = ctx.config.mode == Mode::Auto
         && targets
             .iter()
             .any(|t| t.tree.str_at(t.node, &["spec", "type"]) == Some("LoadBalancer"))
         && router::router_ingresses(ctx.stream, ctx.config).is_empty()
-        && router::spaces_gateways(ctx.stream, ctx.config).is_empty();
+        && router::spaces_gateways(ctx.stream, ctx.config).is_empty()
+        // A route to the router names a Gateway (a shared one outside the stream).
+        && router::router_tls_routes(ctx.stream, ctx.config).is_empty();
     // Behind a Layer-4 Gateway the load balancer itself connects to the router pods.
     let l4_gateway = matches!(ctx.config.mode, Mode::Auto | Mode::Gateway)
         .then(|| router::l4_gateway(ctx.stream, ctx.config))

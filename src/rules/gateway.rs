@@ -477,6 +477,10 @@ fn tls_routes(ctx: &mut Ctx, gateways: &[Obj], listener_sets: &[Obj]) {
 }
 
 /// The Spaces Gateway or attached ListenerSet a parentRef names, when the stream holds it.
+/// A route whose parent is the Gateway attaches to the Gateway's own `spec.listeners`
+/// only, never to those of its ListenerSets (gateway-api geps/gep-1713, "a Route
+/// attaching to the Gateway ... shall only attach to the listeners in the Gateway's
+/// immediate spec.listeners list").
 fn parent_of<'o, 's, 'a>(
     ctx: &Ctx,
     tree: &Tree,

@@ -108,6 +108,38 @@ pub fn presets_text() -> String {
     for (m, what) in presets::L7_GATEWAY_CLASS_NAMES {
         let _ = writeln!(out, "  class name     {:<40} {what}", m.pattern());
     }
+    out.push_str("  except the GKE TLS passthrough classes (GKE 1.35+), which are Layer 4:\n");
+    for class in presets::GKE_PASSTHROUGH_GATEWAY_CLASSES {
+        let _ = writeln!(out, "  class name     {class}");
+    }
+    out.push_str("\nLayer-4 GatewayClasses (the router policy needs an ipBlock: --admit-cidr)\n\n");
+    for (m, what) in presets::L4_GATEWAY_CONTROLLERS {
+        let _ = writeln!(out, "  controllerName {:<40} {what}", m.pattern());
+    }
+    let _ = writeln!(
+        out,
+        "  class name     {:<40} {}",
+        "(the GKE TLS passthrough classes)",
+        presets::GKE_PASSTHROUGH_WHAT
+    );
+    out.push_str("\nGateway controllers that generate no Service (no cloud set in infrastructure annotations)\n\n");
+    for (m, what) in presets::SERVICELESS_GATEWAY_CONTROLLERS {
+        let _ = writeln!(out, "  controllerName {:<40} {what}", m.pattern());
+    }
+    for (m, what) in presets::SERVICELESS_GATEWAY_CLASS_NAMES {
+        let _ = writeln!(out, "  class name     {:<40} {what}", m.pattern());
+    }
+    let _ = writeln!(
+        out,
+        "\nGateway spec.infrastructure.annotations: at most {} keys (Gateway API v1.6+), {} before v1.6",
+        presets::GATEWAY_INFRASTRUCTURE_ANNOTATION_LIMIT,
+        presets::GATEWAY_INFRASTRUCTURE_ANNOTATION_LIMIT_BEFORE_V1_6
+    );
+    let _ = writeln!(
+        out,
+        "Traefik Gateway listeners bind to the entryPoint with their port: {} (Traefik chart defaults; config traefik.entryPointPorts)",
+        presets::traefik_entry_points()
+    );
     out
 }
 
@@ -158,7 +190,13 @@ pub fn presets_json() -> String {
         "nonPassthroughIngressClasses": presets::NON_PASSTHROUGH_INGRESS_CLASSES.iter().map(|(c, p, w)| json!({"class": c, "controller": p, "description": w})).collect::<Vec<_>>(),
         "l7GatewayControllers": presets::L7_GATEWAY_CONTROLLERS.iter().map(|(m, w)| json!({"controllerName": m.pattern(), "description": w})).collect::<Vec<_>>(),
         "l7GatewayClassNames": presets::L7_GATEWAY_CLASS_NAMES.iter().map(|(m, w)| json!({"name": m.pattern(), "description": w})).collect::<Vec<_>>(),
+        "gkePassthroughGatewayClasses": presets::GKE_PASSTHROUGH_GATEWAY_CLASSES,
+        "l4GatewayControllers": presets::L4_GATEWAY_CONTROLLERS.iter().map(|(m, w)| json!({"controllerName": m.pattern(), "description": w})).collect::<Vec<_>>(),
+        "servicelessGatewayControllers": presets::SERVICELESS_GATEWAY_CONTROLLERS.iter().map(|(m, w)| json!({"controllerName": m.pattern(), "description": w})).collect::<Vec<_>>(),
+        "servicelessGatewayClassNames": presets::SERVICELESS_GATEWAY_CLASS_NAMES.iter().map(|(m, w)| json!({"name": m.pattern(), "description": w})).collect::<Vec<_>>(),
         "gatewayInfrastructureAnnotationLimit": presets::GATEWAY_INFRASTRUCTURE_ANNOTATION_LIMIT,
+        "gatewayInfrastructureAnnotationLimitBeforeV1_6": presets::GATEWAY_INFRASTRUCTURE_ANNOTATION_LIMIT_BEFORE_V1_6,
+        "traefikEntryPoints": presets::TRAEFIK_ENTRY_POINTS.iter().map(|(n, p)| json!({"name": n, "port": p})).collect::<Vec<_>>(),
     });
     let mut out = serde_json::to_string_pretty(&value).expect("presets serialize");
     out.push('\n');

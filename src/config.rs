@@ -207,6 +207,9 @@ pub struct Config {
     pub levels: Levels,
     /// `externalTLS.host` (or the Ingress/Gateway host) from `--values`, for `guide`.
     pub host: Option<String>,
+    /// `traefik.entryPointPorts` in the config file: the ports of Traefik's entryPoints
+    /// (empty: those of the Traefik Helm chart's defaults).
+    pub traefik_entry_point_ports: Vec<u16>,
 }
 
 impl Default for Config {
@@ -235,6 +238,7 @@ impl Default for Config {
             strict: false,
             levels: Levels::default(),
             host: None,
+            traefik_entry_point_ports: Vec::new(),
         }
     }
 }
@@ -250,6 +254,7 @@ pub struct ConfigFile {
     pub namespace_labels: Option<BTreeMap<String, String>>,
     pub scheme: Option<Scheme>,
     pub aws: Option<AwsConfig>,
+    pub traefik: Option<TraefikConfig>,
     pub services: Option<Vec<String>>,
     pub gateway: Option<String>,
     pub namespace: Option<String>,
@@ -267,6 +272,13 @@ pub struct ConfigFile {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AwsConfig {
     pub target_type: Option<TargetType>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TraefikConfig {
+    /// The ports Traefik's entryPoints listen on (its `--entryPoints.<name>.address`).
+    pub entry_point_ports: Option<Vec<u16>>,
 }
 
 /// What the Spaces Helm values files say about exposure (other keys are ignored).
@@ -904,6 +916,10 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
         strict: args.strict || file.strict.unwrap_or(false),
         levels: Levels::from_config(&file.rules.unwrap_or_default())?.with_flags(&args.rules)?,
         host: values.host,
+        traefik_entry_point_ports: file
+            .traefik
+            .and_then(|t| t.entry_point_ports)
+            .unwrap_or_default(),
     })
 }
 

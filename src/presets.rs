@@ -801,23 +801,29 @@ pub const NON_PASSTHROUGH_INGRESS_CLASSES: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// GatewayClass controllers that can only do L7 (§4.3), by controllerName prefix.
+/// GatewayClass controllers that can only do L7, by controllerName.
 pub const L7_GATEWAY_CONTROLLERS: &[(KeyMatch, &str)] = &[
+    // GKE "GatewayClass capabilities": every class of the GKE Gateway controller builds an
+    // Application Load Balancer; the passthrough-capable ones are named below.
     (
         Prefix("networking.gke.io/gateway"),
         "GKE Gateway (gke-l7-* classes)",
     ),
+    // aws-load-balancer-controller docs/guide/gateway/l7gateway.md
     (
         Exact("gateway.k8s.aws/alb"),
         "AWS Load Balancer Controller ALB gateway",
     ),
+    // Azure Application Gateway for Containers, controllerName
+    // alb.networking.azure.io/alb-controller (Azure docs, "ALB Controller")
     (
         Prefix("alb.networking.azure.io/"),
         "Azure Application Gateway for Containers",
     ),
 ];
 
-/// GatewayClass names that are L7-only whatever controller they name.
+/// GatewayClass names that are L7-only whatever controller they name (except the GKE
+/// passthrough classes below).
 pub const L7_GATEWAY_CLASS_NAMES: &[(KeyMatch, &str)] = &[
     (Prefix("gke-l7-"), "GKE Gateway L7 class"),
     (
@@ -826,8 +832,145 @@ pub const L7_GATEWAY_CLASS_NAMES: &[(KeyMatch, &str)] = &[
     ),
 ];
 
-/// The Gateway API limit on `spec.infrastructure.annotations` before v1.6.
-pub const GATEWAY_INFRASTRUCTURE_ANNOTATION_LIMIT: usize = 8;
+/// GKE classes that pass TLS through to a TLSRoute (GKE 1.35 and later): a proxy Network
+/// Load Balancer reads the SNI and forwards the encrypted stream. Source: GKE docs
+/// "Deploy a TLS passthrough Gateway" (how-to/deploy-tls-passthrough-gateway), "Supported
+/// GatewayClasses".
+pub const GKE_PASSTHROUGH_GATEWAY_CLASSES: &[&str] = &[
+    "gke-l7-regional-external-managed",
+    "gke-l7-regional-external-managed-mc",
+    "gke-l7-rilb",
+    "gke-l7-rilb-mc",
+    "gke-l7-cross-regional-internal-managed-mc",
+];
+
+/// Layer-4 GatewayClass controllers: the load balancer itself reaches the router pods
+/// (no proxy pod of the cluster in between), so the router's NetworkPolicy must admit it
+/// with an ipBlock. Source: aws-load-balancer-controller docs/guide/gateway/l4gateway.md
+/// (`gateway.k8s.aws/nlb` provisions an NLB whose target groups are the route's
+/// backend Services).
+pub const L4_GATEWAY_CONTROLLERS: &[(KeyMatch, &str)] = &[(
+    Exact("gateway.k8s.aws/nlb"),
+    "the AWS Load Balancer Controller's NLB gateway, Layer 4",
+)];
+
+/// What a GKE passthrough class is, for messages (GKE docs "Deploy a TLS passthrough
+/// Gateway": a Layer-4 proxy Network Load Balancer; the regional and cross-region classes
+/// need a proxy-only subnet, whose addresses are the connections' source).
+pub const GKE_PASSTHROUGH_WHAT: &str = "a GKE TLS passthrough class: a proxy Network Load Balancer whose connections come from the proxy-only subnet";
+
+/// Gateway controllers that program a cloud load balancer themselves and generate no
+/// Service: `spec.infrastructure.annotations` is copied onto nothing, so the cloud's
+/// Layer-4 set does not belong there. Sources: GKE docs "GatewayClass capabilities"
+/// (Google-hosted controller, load balancer built from NEGs), aws-load-balancer-controller
+/// docs/guide/gateway/l4gateway.md and l7gateway.md (the controller provisions the NLB
+/// or ALB; settings in a LoadBalancerConfiguration), Azure Application Gateway for
+/// Containers (a managed Azure resource).
+pub const SERVICELESS_GATEWAY_CONTROLLERS: &[(KeyMatch, &str)] = &[
+    (
+        Prefix("networking.gke.io/gateway"),
+        "the GKE Gateway controller",
+    ),
+    (
+        Prefix("gateway.k8s.aws/"),
+        "the AWS Load Balancer Controller",
+    ),
+    (
+        Prefix("alb.networking.azure.io/"),
+        "Azure Application Gateway for Containers",
+    ),
+];
+
+/// Class names of those controllers (the classes GKE and Azure install).
+pub const SERVICELESS_GATEWAY_CLASS_NAMES: &[(KeyMatch, &str)] = &[
+    (Prefix("gke-l7-"), "the GKE Gateway controller"),
+    (
+        Exact("azure-alb-external"),
+        "Azure Application Gateway for Containers",
+    ),
+];
+
+fn class_hit(
+    names: &'static [(KeyMatch, &'static str)],
+    controllers: &'static [(KeyMatch, &'static str)],
+    name: &str,
+    controller: Option<&str>,
+) -> Option<&'static str> {
+    let hit = |table: &'static [(KeyMatch, &'static str)], value: &str| {
+        table
+            .iter()
+            .find(|(m, _)| m.matches(value))
+            .map(|&(_, what)| what)
+    };
+    hit(names, name).or_else(|| controller.and_then(|c| hit(controllers, c)))
+}
+
+/// Whether a GatewayClass (its name, and its controllerName when known) can only do L7.
+pub fn l7_gateway_class(name: &str, controller: Option<&str>) -> Option<&'static str> {
+    if GKE_PASSTHROUGH_GATEWAY_CLASSES.contains(&name) {
+        return None;
+    }
+    class_hit(
+        L7_GATEWAY_CLASS_NAMES,
+        L7_GATEWAY_CONTROLLERS,
+        name,
+        controller,
+    )
+}
+
+/// Whether a GatewayClass is a Layer-4 one (its load balancer connects to the router).
+pub fn l4_gateway_class(name: &str, controller: Option<&str>) -> Option<&'static str> {
+    if GKE_PASSTHROUGH_GATEWAY_CLASSES.contains(&name) {
+        return Some(GKE_PASSTHROUGH_WHAT);
+    }
+    class_hit(&[], L4_GATEWAY_CONTROLLERS, name, controller)
+}
+
+/// Whether a GatewayClass's controller generates no Service for the Gateway (and what
+/// that controller is).
+pub fn serviceless_gateway_class(name: &str, controller: Option<&str>) -> Option<&'static str> {
+    class_hit(
+        SERVICELESS_GATEWAY_CLASS_NAMES,
+        SERVICELESS_GATEWAY_CONTROLLERS,
+        name,
+        controller,
+    )
+}
+
+/// The Gateway API limit on `spec.infrastructure.annotations` from v1.6.0 (gateway-api
+/// apis/v1/gateway_types.go, GatewayInfrastructure.Annotations `MaxProperties=16`).
+pub const GATEWAY_INFRASTRUCTURE_ANNOTATION_LIMIT: usize = 16;
+
+/// The same limit through v1.5.1 (`MaxProperties=8` in v1.5.1's gateway_types.go; the
+/// labels stay at 8 in v1.6).
+pub const GATEWAY_INFRASTRUCTURE_ANNOTATION_LIMIT_BEFORE_V1_6: usize = 8;
+
+/// Traefik's Gateway controllerName (traefik pkg/provider/kubernetes/gateway/kubernetes.go,
+/// `controllerName`) and the GatewayClass name its Helm chart creates
+/// (traefik-helm-chart traefik/templates/gatewayclass.yaml, default `traefik`).
+pub const TRAEFIK_GATEWAY_CONTROLLER: &str = "traefik.io/gateway-controller";
+pub const TRAEFIK_GATEWAY_CLASS: &str = "traefik";
+
+/// The entryPoints of the Traefik Helm chart and their ports (traefik-helm-chart
+/// traefik/values.yaml `ports.*.port`: the container ports Traefik listens on; the
+/// Service exposes web and websecure as 80 and 443). Traefik binds a Gateway listener
+/// to the entryPoint whose address ends in the listener's port
+/// (pkg/provider/kubernetes/gateway/kubernetes.go, `entryPointName`).
+pub const TRAEFIK_ENTRY_POINTS: &[(&str, u16)] = &[
+    ("web", 8000),
+    ("websecure", 8443),
+    ("traefik", 8080),
+    ("metrics", 9100),
+];
+
+/// `web 8000, websecure 8443, …`: the Traefik chart's entryPoints, for messages.
+pub fn traefik_entry_points() -> String {
+    TRAEFIK_ENTRY_POINTS
+        .iter()
+        .map(|(name, port)| format!("{name} {port}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Helm 4's annotation that regroups documents after the post-renderer: never touched.
 pub const HELM4_FILENAME_ANNOTATION: &str = "postrenderer.helm.sh/postrender-filename";
@@ -835,6 +978,34 @@ pub const HELM4_FILENAME_ANNOTATION: &str = "postrenderer.helm.sh/postrender-fil
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gateway_classes_by_name_or_controller() {
+        assert!(l7_gateway_class("gke-l7-global-external-managed", None).is_some());
+        assert!(l7_gateway_class("azure-alb-external", None).is_some());
+        assert!(l7_gateway_class("spaces", Some("gateway.k8s.aws/alb")).is_some());
+        assert!(l7_gateway_class("spaces", Some("networking.gke.io/gateway")).is_some());
+        assert!(
+            l7_gateway_class("spaces", Some("alb.networking.azure.io/alb-controller")).is_some()
+        );
+        // Passthrough-capable controllers and classes are fine.
+        assert!(
+            l7_gateway_class("eg", Some("gateway.envoyproxy.io/gatewayclass-controller")).is_none()
+        );
+        assert!(l7_gateway_class("spaces", Some("gateway.k8s.aws/nlb")).is_none());
+        assert!(l7_gateway_class("spaces", None).is_none());
+        for class in GKE_PASSTHROUGH_GATEWAY_CLASSES {
+            assert!(l7_gateway_class(class, Some("networking.gke.io/gateway")).is_none());
+            assert!(l4_gateway_class(class, None).is_some());
+            assert!(serviceless_gateway_class(class, None).is_some());
+        }
+        assert!(l4_gateway_class("aws-nlb", Some("gateway.k8s.aws/nlb")).is_some());
+        assert!(
+            l4_gateway_class("eg", Some("gateway.envoyproxy.io/gatewayclass-controller")).is_none()
+        );
+        assert!(serviceless_gateway_class("aws-nlb", Some("gateway.k8s.aws/nlb")).is_some());
+        assert!(serviceless_gateway_class("eg", None).is_none());
+    }
 
     #[test]
     fn every_cloud_and_scheme_has_one_set() {

@@ -89,6 +89,146 @@ pub fn spaces_gateways<'s, 'a>(stream: &'s Stream<'a>, config: &Config) -> Vec<O
         .collect()
 }
 
+/// The TLSRoute versions that count as the router's route: `v1`, standard since Gateway
+/// API v1.5 and the only version its standard CRDs serve, and `v1alpha2` and `v1alpha3`,
+/// which the experimental CRDs still serve (gateway-api
+/// config/crd/standard/gateway.networking.k8s.io_tlsroutes.yaml and its experimental
+/// twin). Their `parentRefs`, `hostnames` and `backendRefs` have the same shape.
+pub const TLS_ROUTE_VERSIONS: &[&str] = &["v1alpha2", "v1alpha3", "v1"];
+
+/// The ListenerSet versions (gateway-api config/crd/standard/
+/// gateway.networking.k8s.io_listenersets.yaml, standard since v1.5: `v1` only).
+pub const LISTENER_SET_VERSIONS: &[&str] = &["v1"];
+
+/// Whether an object is a Gateway API object of `kind` in one of `versions`.
+fn is_gateway_api(object: &Object, kind: &str, versions: &[&str]) -> bool {
+    object.kind == kind
+        && object
+            .api_version
+            .split_once('/')
+            .is_some_and(|(g, v)| g == GATEWAY_GROUP && versions.contains(&v))
+}
+
+/// The TLSRoutes (of every served version) with a backend that is a target Service, in
+/// stream order.
+pub fn router_tls_routes<'s, 'a>(stream: &'s Stream<'a>, config: &Config) -> Vec<Obj<'s, 'a>> {
+    stream
+        .of_kind("TLSRoute")
+        .filter(|o| is_gateway_api(o, "TLSRoute", TLS_ROUTE_VERSIONS))
+        .filter(|o| {
+            let tree = o.tree;
+            tree.path(o.node, &["spec", "rules"])
+                .map_or(&[][..], |r| tree.items(r))
+                .iter()
+                .filter_map(|&rule| tree.get(rule, "backendRefs"))
+                .flat_map(|b| tree.items(b))
+                .any(|&b| backend_is_target(config, tree, o, b))
+        })
+        .collect()
+}
+
+/// The namespace a reference to the Spaces Gateway must name, when it is known: the one
+/// given (`--gateway NAMESPACE/NAME`, `gatewayAPI.gateway.namespace`), else where the
+/// stream renders the Gateway. `None`: any namespace (a shared Gateway managed elsewhere).
+pub fn known_gateway_namespace(stream: &Stream, config: &Config) -> Option<String> {
+    config.gateway_namespace.clone().or_else(|| {
+        spaces_gateways(stream, config)
+            .first()
+            .map(|g| g.namespace.to_string())
+    })
+}
+
+/// Whether a reference (a route's `parentRefs` item, a ListenerSet's `spec.parentRef`)
+/// names the Spaces Gateway. Group and kind default to Gateway API's Gateway; the
+/// namespace defaults to that of the referring object (`from`).
+pub fn names_spaces_gateway(
+    tree: &Tree,
+    reference: NodeId,
+    from: &str,
+    config: &Config,
+    gateway_namespace: Option<&str>,
+) -> bool {
+    let group = tree.str_at(reference, &["group"]).unwrap_or(GATEWAY_GROUP);
+    let kind = tree.str_at(reference, &["kind"]).unwrap_or("Gateway");
+    if group != GATEWAY_GROUP || kind != "Gateway" {
+        return false;
+    }
+    if tree.str_at(reference, &["name"]) != Some(config.gateway.as_str()) {
+        return false;
+    }
+    let namespace = tree.str_at(reference, &["namespace"]).unwrap_or(from);
+    gateway_namespace.is_none_or(|ns| ns == namespace)
+}
+
+/// The ListenerSets whose `spec.parentRef` names the Spaces Gateway, in stream order:
+/// their listeners are the Gateway's too.
+pub fn spaces_listener_sets<'s, 'a>(stream: &'s Stream<'a>, config: &Config) -> Vec<Obj<'s, 'a>> {
+    let gateway_namespace = known_gateway_namespace(stream, config);
+    stream
+        .of_kind("ListenerSet")
+        .filter(|o| is_gateway_api(o, "ListenerSet", LISTENER_SET_VERSIONS))
+        .filter(|o| {
+            o.tree
+                .path(o.node, &["spec", "parentRef"])
+                .is_some_and(|r| {
+                    names_spaces_gateway(
+                        o.tree,
+                        r,
+                        &o.namespace,
+                        config,
+                        gateway_namespace.as_deref(),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// The class of a Gateway: its `spec.gatewayClassName` (and that node), and the
+/// GatewayClass of that name with its `spec.controllerName` when the stream renders it.
+pub struct GatewayClass<'s, 'a> {
+    pub name: &'s str,
+    pub node: NodeId,
+    pub class: Option<Obj<'s, 'a>>,
+    pub controller: Option<&'s str>,
+    pub controller_node: Option<NodeId>,
+}
+
+pub fn gateway_class<'s, 'a>(
+    stream: &'s Stream<'a>,
+    gateway: &Obj<'s, 'a>,
+) -> Option<GatewayClass<'s, 'a>> {
+    let tree = gateway.tree;
+    let node = tree.path(gateway.node, &["spec", "gatewayClassName"])?;
+    let name = tree.string(node)?;
+    let class = stream
+        .of_kind("GatewayClass")
+        .find(|gc| gc.group() == GATEWAY_GROUP && gc.name == name);
+    let controller_node = class
+        .as_ref()
+        .and_then(|gc| gc.tree.path(gc.node, &["spec", "controllerName"]));
+    let controller = class
+        .as_ref()
+        .zip(controller_node)
+        .and_then(|(gc, n)| gc.tree.string(n));
+    Some(GatewayClass {
+        name,
+        node,
+        class,
+        controller,
+        controller_node,
+    })
+}
+
+/// The Spaces Gateway with a Layer-4 class in the stream, and what its class is: the
+/// load balancer itself connects to the router pods, as in load-balancer mode.
+pub fn l4_gateway(stream: &Stream, config: &Config) -> Option<(String, &'static str)> {
+    spaces_gateways(stream, config).iter().find_map(|g| {
+        let class = gateway_class(stream, g)?;
+        let what = crate::presets::l4_gateway_class(class.name, class.controller)?;
+        Some((format!("{}/{}", g.namespace, g.name), what))
+    })
+}
+
 /// The namespace of the Spaces Gateway: the one given (`--gateway NAMESPACE/NAME`,
 /// `gatewayAPI.gateway.namespace`), else where the release renders it, else `fallback`
 /// (the namespace of the router's own objects: a Gateway rendered by the same release

@@ -925,3 +925,93 @@ fn cilium_ingress_gets_the_keys_cilium_copies_and_a_warning_for_the_others() {
         &["[SE208]", "ingressController.ingressLBAnnotationPrefixes"],
     );
 }
+
+const TRAEFIK_GATEWAY: &str = "apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: spaces
+  namespace: upbound-system
+spec:
+  gatewayClassName: traefik
+  listeners:
+    - name: tls
+      port: 9443
+      protocol: TLS
+      tls:
+        mode: Passthrough
+";
+
+/// SE308 knows the Traefik chart's entryPoints; `traefik.entryPointPorts` in the config
+/// file replaces them, in check and in render.
+#[test]
+fn traefik_entry_point_ports_come_from_the_config_file() {
+    let out = run(cmd().args(["check", "-"]), TRAEFIK_GATEWAY);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("error[SE308]") && out.stdout.contains("websecure 8443"),
+        "{}",
+        out.stdout
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.yaml");
+    std::fs::write(&config, "traefik:\n  entryPointPorts: [8000, 9443]\n").unwrap();
+    let out = run(
+        cmd().args(["check", "-"]).arg("--config").arg(&config),
+        TRAEFIK_GATEWAY,
+    );
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
+    // Render warns about the listener (it cannot know which port is meant) and --strict
+    // fails on it; with the config it has nothing to say.
+    let out = run(cmd().args(["--cloud=none", "--strict"]), TRAEFIK_GATEWAY);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("[SE308]"), "{}", out.stderr);
+    let out = run(
+        cmd()
+            .args(["--cloud=none", "--strict"])
+            .arg("--config")
+            .arg(&config),
+        TRAEFIK_GATEWAY,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, TRAEFIK_GATEWAY);
+    std::fs::write(&config, "traefik:\n  entryPoints: [9443]\n").unwrap();
+    let out = run(
+        cmd().args(["check", "-"]).arg("--config").arg(&config),
+        TRAEFIK_GATEWAY,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("entryPoints"), "{}", out.stderr);
+}
+
+/// A route to a shared Gateway in another namespace (Spaces 1.16's
+/// `gatewayAPI.gateway.namespace`): the values file names the Gateway's namespace, and the
+/// route's parentRef (with `namespace`) is recognised as pointing at it.
+#[test]
+fn values_name_a_shared_gateway_in_another_namespace() {
+    let root = common::root();
+    let input =
+        root.join("testdata/render/gateway-shared-namespace-route-not-admitted-helm4/input.yaml");
+    let values = root.join("testdata/charts/spaces/ci/shared-gateway-same-namespace.yaml");
+    let check = |extra: &[&str]| {
+        let mut c = cmd();
+        c.arg("check")
+            .arg("--values")
+            .arg(&values)
+            .args(extra)
+            .arg(&input);
+        common::run(&mut c)
+    };
+    let out = check(&[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(
+            "error[SE307] TLSRoute upbound-system/spaces-router cannot attach to Gateway gateways/spaces"
+        ),
+        "{}",
+        out.stdout
+    );
+    // Another Gateway namespace: the stream's Gateway is not the Spaces Gateway, and a
+    // Gateway outside the stream is not judged.
+    let out = check(&["--gateway=platform/spaces"]);
+    assert!(!out.stdout.contains("SE307"), "{}", out.stdout);
+}

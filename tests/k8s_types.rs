@@ -41,6 +41,26 @@ struct GatewaySpec {
     listeners: Vec<Listener>,
     infrastructure: Option<Infrastructure>,
     addresses: Option<Value>,
+    allowed_listeners: Option<Value>,
+}
+
+/// gateway-api apis/v1/listenerset_types.go: the listeners have the Gateway's shape.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+struct ListenerSet {
+    api_version: String,
+    kind: String,
+    metadata: Metadata,
+    spec: ListenerSetSpec,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)]
+struct ListenerSetSpec {
+    parent_ref: Value,
+    listeners: Vec<Listener>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -226,6 +246,9 @@ fn golden_outputs_deserialize_into_their_types() {
                 ("TLSRoute", "gateway.networking.k8s.io") => {
                     check::<TlsRoute>(&object).map(|_| "TLSRoute")
                 }
+                ("ListenerSet", "gateway.networking.k8s.io") => {
+                    check::<ListenerSet>(&object).map(|_| "ListenerSet")
+                }
                 ("CiliumNetworkPolicy", "cilium.io") => check::<CiliumNetworkPolicy>(&object)
                     .and_then(|p| {
                         let admits_ingress = p.spec.ingress.iter().all(|r| {
@@ -257,6 +280,7 @@ fn golden_outputs_deserialize_into_their_types() {
         "NetworkPolicy",
         "Gateway",
         "TLSRoute",
+        "ListenerSet",
         "CiliumNetworkPolicy",
     ] {
         if !seen.contains_key(kind) {

@@ -206,6 +206,7 @@ ALLOWED = {
     "Service": [("metadata", "annotations"), ("spec", "type"), ("spec", "loadBalancerClass")],
     "Ingress": [("metadata", "annotations")],
     "Gateway": [("spec", "listeners"), ("spec", "infrastructure")],
+    "ListenerSet": [("spec", "listeners")],
     "NetworkPolicy": [("spec", "ingress")],
 }
 # Where the values render writes must be strings.

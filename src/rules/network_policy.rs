@@ -759,21 +759,32 @@ fn rule_ports(tree: &Tree, rule: NodeId) -> Ports {
         .collect()
 }
 
-/// SE403: in load-balancer mode (or when `--admit-cidr` asks for it) some rule must
-/// admit traffic from outside the cluster. Not in `auto` mode otherwise: a LoadBalancer
+/// SE403: in load-balancer mode, behind a Layer-4 Gateway (`gateway.k8s.aws/nlb`, the
+/// GKE passthrough classes), or when `--admit-cidr` asks for it, some rule must admit
+/// traffic from outside the cluster. Not in `auto` mode otherwise: a LoadBalancer
 /// Service may sit beside an Ingress or Gateway that is the real path (a migration).
 /// With `--admit-cidr`, render adds a rule admitting those CIDRs to the router's ports.
 fn load_balancer(ctx: &mut Ctx, policies: &[Policy], targets: &[Obj]) {
     let cidrs = &ctx.config.admit_cidrs;
-    // In `auto` mode a LoadBalancer target is the path when no Ingress or Gateway in the
-    // stream leads to the router.
+    // In `auto` mode a LoadBalancer target is the path when no Ingress, Gateway or TLSRoute
+    // in the stream leads to the router.
     let only_path = ctx.config.mode == Mode::Auto
         && targets
             .iter()
             .any(|t| t.tree.str_at(t.node, &["spec", "type"]) == Some("LoadBalancer"))
         && router::router_ingresses(ctx.stream, ctx.config).is_empty()
-        && router::spaces_gateways(ctx.stream, ctx.config).is_empty();
-    if ctx.config.mode != Mode::LoadBalancer && !only_path && cidrs.is_empty() {
+        && router::spaces_gateways(ctx.stream, ctx.config).is_empty()
+        // A route to the router names a Gateway (a shared one outside the stream).
+        && router::router_tls_routes(ctx.stream, ctx.config).is_empty();
+    // Behind a Layer-4 Gateway the load balancer itself connects to the router pods.
+    let l4_gateway = matches!(ctx.config.mode, Mode::Auto | Mode::Gateway)
+        .then(|| router::l4_gateway(ctx.stream, ctx.config))
+        .flatten();
+    if ctx.config.mode != Mode::LoadBalancer
+        && !only_path
+        && l4_gateway.is_none()
+        && cidrs.is_empty()
+    {
         return;
     }
     // Outside traffic is admitted by a rule without `from` (or with an empty list), or
@@ -836,12 +847,18 @@ fn load_balancer(ctx: &mut Ctx, policies: &[Policy], targets: &[Obj]) {
         } else {
             ""
         };
+        let dropped = match &l4_gateway {
+            Some((gateway, what)) => format!(
+                "behind Gateway {gateway} ({what}) the load balancer connects to the router pods itself, and its connections are dropped"
+            ),
+            None => "the load balancer's connections are dropped".to_string(),
+        };
         ctx.report(
             Code::SE403,
             &policy.obj,
             at,
             format!(
-                "NetworkPolicy {} selects the router and no rule admits traffic from outside the cluster (no ipBlock): the load balancer's connections are dropped{advice}",
+                "NetworkPolicy {} selects the router and no rule admits traffic from outside the cluster (no ipBlock): {dropped}{advice}",
                 policy.obj.name
             ),
             remedy,

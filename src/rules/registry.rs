@@ -38,6 +38,8 @@ pub enum Code {
     SE304,
     SE305,
     SE306,
+    SE307,
+    SE308,
     SE401,
     SE402,
     SE403,
@@ -85,7 +87,7 @@ impl Code {
         match self as u8 {
             c if c <= Code::SE112 as u8 => Family::Service,
             c if c <= Code::SE208 as u8 => Family::Ingress,
-            c if c <= Code::SE306 as u8 => Family::Gateway,
+            c if c <= Code::SE308 as u8 => Family::Gateway,
             c if c <= Code::SE407 as u8 => Family::NetworkPolicy,
             _ => Family::Yaml,
         }
@@ -259,8 +261,8 @@ const fn rule(
 const CODE_NAMES: &[&str] = &[
     "SE101", "SE102", "SE103", "SE104", "SE105", "SE106", "SE107", "SE108", "SE109", "SE110",
     "SE111", "SE112", "SE201", "SE202", "SE203", "SE204", "SE205", "SE206", "SE207", "SE208",
-    "SE301", "SE302", "SE303", "SE304", "SE305", "SE306", "SE401", "SE402", "SE403", "SE404",
-    "SE405", "SE406", "SE407", "SE501", "SE502", "SE503", "SE504",
+    "SE301", "SE302", "SE303", "SE304", "SE305", "SE306", "SE307", "SE308", "SE401", "SE402",
+    "SE403", "SE404", "SE405", "SE406", "SE407", "SE501", "SE502", "SE503", "SE504",
     // The values family (Spaces values files, `check --values`, `values --values`).
     "SE601", "SE602", "SE603", "SE604", "SE605", "SE606", "SE607", "SE608", "SE609", "SE610",
     "SE611", "SE612", "SE613", "SE614",
@@ -620,11 +622,14 @@ pub const RULES: &[Rule] = &[
     Rule {
         summary: "a listener of the Spaces Gateway terminates TLS",
         rationale: "A Gateway API `HTTPS` listener always terminates TLS, and a `TLS` listener does \
-            too unless `tls.mode` is `Passthrough` (the default mode is `Terminate`). Passthrough \
-            needs a `TLS` listener in `Passthrough` mode and a TLSRoute to spaces-router.",
+            too unless `tls.mode` is `Passthrough` (before Gateway API v1.5 a missing mode means \
+            `Terminate`; from v1.5 the CRDs reject a TLS listener without a mode). Passthrough \
+            needs a `TLS` listener with an explicit `tls.mode: Passthrough` and a TLSRoute to \
+            spaces-router. The listeners of a ListenerSet whose `parentRef` is the Spaces Gateway \
+            are the Gateway's listeners too, and are checked the same way.",
         bad: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  listeners:\n    - name: tls\n      port: 443\n      protocol: HTTPS\n      tls:\n        certificateRefs:\n          - name: spaces-router-tls\n",
         good: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  listeners:\n    - name: tls\n      port: 443\n      protocol: TLS\n      tls:\n        mode: Passthrough\n",
-        fix: "use protocol TLS with tls.mode Passthrough; render switches the listener and removes certificateRefs",
+        fix: "use protocol TLS with tls.mode Passthrough; render switches the listener (on the Gateway or an attached ListenerSet), writes the mode explicitly and removes certificateRefs",
         ..rule(
             Code::SE301,
             "gateway-listener-terminates-tls",
@@ -651,10 +656,14 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         summary: "the Spaces Gateway uses a GatewayClass that can only do Layer 7",
-        rationale: "GKE's `gke-l7-*` classes, the AWS Load Balancer Controller's ALB gateway \
-            (`gateway.k8s.aws/alb`) and Azure Application Gateway for Containers \
-            (`azure-alb-external`) build HTTP load balancers: they offer no TLS passthrough \
-            listener.",
+        rationale: "The AWS Load Balancer Controller's ALB gateway (`gateway.k8s.aws/alb`), Azure \
+            Application Gateway for Containers (`azure-alb-external`) and GKE's `gke-l7-*` \
+            classes build HTTP load balancers with no TLS passthrough listener. The exceptions \
+            are GKE's passthrough-capable classes (GKE 1.35 and later): \
+            `gke-l7-regional-external-managed`, `gke-l7-rilb`, their `-mc` variants and \
+            `gke-l7-cross-regional-internal-managed-mc` take a TLS Passthrough listener and a \
+            TLSRoute. The AWS controller's L4 gateway (`gateway.k8s.aws/nlb`) passes TCP through \
+            and is no L7 class either (SE403 then asks for an ipBlock).",
         bad: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  gatewayClassName: gke-l7-global-external-managed\n",
         good: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  gatewayClassName: envoy-gateway\n",
         fix: "use a Gateway controller with TLS passthrough (Envoy Gateway, Istio, NGINX Gateway Fabric, kgateway, Contour) or LoadBalancer mode; render refuses this class",
@@ -668,19 +677,21 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         summary: "the Gateway's infrastructure annotations exceed the Gateway API limit",
-        rationale: "Gateway API before v1.6 validates `spec.infrastructure.annotations` to at most \
-            8 keys; the API server rejects a Gateway with more, and the whole release fails. With \
-            `--cloud`, a Gateway that would pass the limit once the cloud's Layer-4 set is added \
-            is reported too, since render refuses to add it.",
-        bad: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  infrastructure:\n    annotations:\n      a1: \"1\"\n      # ... nine keys in all\n",
+        rationale: "Gateway API validates `spec.infrastructure.annotations` to at most 16 keys \
+            from v1.6.0 and at most 8 through v1.5.1 (gateway-api apis/v1/gateway_types.go; the \
+            labels stay at 8). The API server rejects a Gateway with more, and the whole release \
+            fails. More than 16 is an error: render refuses to add the cloud's Layer-4 set past \
+            the limit. 9 to 16 keys is a warning: valid only where the cluster runs Gateway API \
+            v1.6 or later CRDs. With `--cloud`, the keys the Layer-4 set adds are counted.",
+        bad: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  infrastructure:\n    annotations:\n      a1: \"1\"\n      # ... seventeen keys in all\n",
         good: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  infrastructure:\n    annotations:\n      service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n",
-        fix: "move settings to the controller's own configuration (e.g. Envoy Gateway's EnvoyProxy); render refuses to grow the list past the limit",
+        fix: "move settings to the controller's own configuration (e.g. Envoy Gateway's EnvoyProxy), or install Gateway API v1.6+ CRDs for 9 to 16 keys; render refuses to grow the list past 16",
         ..rule(
             Code::SE304,
             "gateway-infrastructure-annotations-over-limit",
-            Level::Error,
+            Level::Warn,
             Needs::Nothing,
-            FixKind::Refuses,
+            FixKind::RefusesIf("the Gateway would hold more than 16 keys"),
         )
     },
     Rule {
@@ -688,7 +699,10 @@ pub const RULES: &[Rule] = &[
         rationale: "Gateway API copies `spec.infrastructure.annotations` onto the Service the \
             controller generates for the Gateway (standard since Gateway API v1.2). Without the \
             cloud's set that Service gets the cloud's default load balancer (a Classic ELB or an \
-            internal NLB on AWS).",
+            internal NLB on AWS). Controllers that build the cloud load balancer themselves and \
+            generate no Service (GKE's `gke-l7-*` classes, the AWS Load Balancer Controller's \
+            `gateway.k8s.aws/*`, Azure Application Gateway for Containers) are not asked for it: \
+            the set would configure nothing.",
         bad: "# with --cloud aws\nkind: Gateway\nmetadata:\n  name: spaces\nspec:\n  gatewayClassName: envoy-gateway\n",
         good: "# with --cloud aws\nkind: Gateway\nmetadata:\n  name: spaces\nspec:\n  gatewayClassName: envoy-gateway\n  infrastructure:\n    annotations:\n      service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n      service.beta.kubernetes.io/aws-load-balancer-scheme: \"internet-facing\"\n      service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: \"ip\"\n",
         fix: "set the annotations on the Gateway (or the controller's Service); render adds them for --cloud",
@@ -710,6 +724,55 @@ pub const RULES: &[Rule] = &[
             Code::SE306,
             "gateway-missing",
             Level::Warn,
+            Needs::Nothing,
+            FixKind::Warns,
+        )
+    },
+    Rule {
+        summary: "a TLSRoute to spaces-router cannot attach to the Spaces Gateway",
+        rationale: "A TLSRoute attaches to a listener of its parent only when every condition \
+            of Gateway API holds: its `sectionName` (and `port`) names the listener, the listener \
+            is `TLS`, the listener's `allowedRoutes.kinds` (when set) lists TLSRoute, its \
+            `allowedRoutes.namespaces` admits the route's namespace (`Same` by default), and the \
+            listener's hostname intersects the route's hostnames (`*.example.com` matches \
+            `spaces.example.com`, not `example.com`). A ListenerSet's listeners count only when \
+            the Gateway's `allowedListeners` admits it (none by default). Otherwise the route is \
+            not accepted and Spaces is unreachable through the Gateway, although every object \
+            applies cleanly: the Spaces 1.16 shared Gateway in another namespace with \
+            `from: Same` is the usual case. It is an error because nothing works until one \
+            side changes, and render cannot tell which side is meant; only what the stream \
+            holds is judged (a Gateway outside the stream, or a namespace selector on other \
+            labels than `kubernetes.io/metadata.name`, counts as admitting).",
+        bad: "kind: Gateway\nmetadata:\n  name: spaces\n  namespace: gateways\nspec:\n  listeners:\n    - name: tls\n      port: 443\n      protocol: TLS\n      tls:\n        mode: Passthrough\n---\nkind: TLSRoute\nmetadata:\n  name: spaces-router\n  namespace: upbound-system\nspec:\n  parentRefs:\n    - name: spaces\n      namespace: gateways\n      sectionName: tls\n  rules:\n    - backendRefs:\n        - name: spaces-router\n          port: 8443\n",
+        good: "kind: Gateway\nmetadata:\n  name: spaces\n  namespace: gateways\nspec:\n  listeners:\n    - name: tls\n      port: 443\n      protocol: TLS\n      tls:\n        mode: Passthrough\n      allowedRoutes:\n        namespaces:\n          from: All\n",
+        fix: "make the parentRef name a TLS listener whose allowedRoutes admit the route's namespace and kind and whose hostname matches the route's; render reports it and changes nothing",
+        ..rule(
+            Code::SE307,
+            "tls-route-cannot-attach",
+            Level::Error,
+            Needs::Nothing,
+            FixKind::Warns,
+        )
+    },
+    Rule {
+        summary: "a listener of a Traefik Gateway uses a port no Traefik entryPoint listens on",
+        rationale: "Traefik binds each Gateway listener to the entryPoint whose address has the \
+            listener's port (traefik pkg/provider/kubernetes/gateway); with no such entryPoint \
+            the listener is not accepted (`PortUnavailable`) and no route attaches. The ports \
+            are the container ports Traefik listens on, not the ports its Service exposes: with \
+            the Traefik Helm chart's defaults a TLS listener uses 8443 (websecure, exposed as \
+            443), and a listener on 443 fails. The rule knows the chart's entryPoints (web 8000, \
+            websecure 8443, traefik 8080, metrics 9100); a config file's \
+            `traefik.entryPointPorts` lists other ones. It applies to the Spaces Gateway when \
+            its GatewayClass names `traefik.io/gateway-controller` (or is the chart's `traefik` \
+            class) and to the ListenerSets attached to it.",
+        bad: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  gatewayClassName: traefik\n  listeners:\n    - name: tls\n      port: 443\n      protocol: TLS\n      tls:\n        mode: Passthrough\n",
+        good: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  gatewayClassName: traefik\n  listeners:\n    - name: tls\n      port: 8443\n      protocol: TLS\n      tls:\n        mode: Passthrough\n",
+        fix: "use the port of a Traefik entryPoint (websecure: 8443 by default), or list your entryPoints' ports under traefik.entryPointPorts in the config file; render reports it and changes nothing",
+        ..rule(
+            Code::SE308,
+            "traefik-listener-port-not-entrypoint",
+            Level::Error,
             Needs::Nothing,
             FixKind::Warns,
         )
@@ -749,14 +812,19 @@ pub const RULES: &[Rule] = &[
         )
     },
     Rule {
-        summary: "with --mode load-balancer the router NetworkPolicy admits nothing from outside the cluster",
+        summary: "in load-balancer mode, or behind a Layer-4 Gateway, the router NetworkPolicy admits nothing from outside the cluster",
         rationale: "With a LoadBalancer Service, clients (or the load balancer's own addresses) \
-            reach the router pods directly. A router policy whose rules only admit controller \
-            pods and the connect agent drops that traffic: connections time out although the \
-            load balancer is healthy. A rule with an `ipBlock` (or without `from`) is needed. \
-            The rule runs with `--mode load-balancer` (given, or implied by `--values`): in \
-            `auto` mode a LoadBalancer Service may sit beside the Ingress or Gateway that \
-            really carries the traffic.",
+            reach the router pods directly. The same holds behind a Layer-4 Gateway: the AWS \
+            Load Balancer Controller's `gateway.k8s.aws/nlb` makes an NLB whose targets are the \
+            route's backends, and GKE's TLS passthrough classes (`gke-l7-regional-external-managed`, \
+            `gke-l7-rilb`, their `-mc` variants, `gke-l7-cross-regional-internal-managed-mc`) \
+            proxy from the region's proxy-only subnet; no controller pod sits in between. A \
+            router policy whose rules only admit controller pods and the connect agent drops \
+            that traffic: connections time out although the load balancer is healthy. A rule \
+            with an `ipBlock` (or without `from`) is needed. The rule runs with `--mode \
+            load-balancer` (given, or implied by `--values`), when the Spaces Gateway's class is \
+            one of those Layer-4 classes, or with `--admit-cidr`: in `auto` mode a LoadBalancer \
+            Service may sit beside the Ingress or Gateway that really carries the traffic.",
         bad: "kind: NetworkPolicy\nspec:\n  podSelector:\n    matchLabels:\n      app: spaces-router\n  ingress:\n    - from:\n        - podSelector:\n            matchLabels:\n              app: agent\n",
         good: "kind: NetworkPolicy\nspec:\n  podSelector:\n    matchLabels:\n      app: spaces-router\n  ingress:\n    - from:\n        - podSelector:\n            matchLabels:\n              app: agent\n        - ipBlock:\n            cidr: 0.0.0.0/0\n",
         fix: "admit the client or VPC CIDRs with an ipBlock peer on the router port; render does not widen a NetworkPolicy",

@@ -461,10 +461,7 @@ impl Lint<'_, '_> {
         let Some(class) = self.tree.string(node) else {
             return;
         };
-        if let Some((_, what)) = presets::L7_GATEWAY_CLASS_NAMES
-            .iter()
-            .find(|(m, _)| m.matches(class))
-        {
+        if let Some(what) = presets::l7_gateway_class(class, None) {
             self.report(
                 Code::SE609,
                 node,

@@ -223,6 +223,7 @@ const ALLOWED: &[(&str, &[&[&str]])] = &[
         "Gateway",
         &[&["spec", "listeners"], &["spec", "infrastructure"]],
     ),
+    ("ListenerSet", &[&["spec", "listeners"]]),
     ("NetworkPolicy", &[&["spec", "ingress"]]),
 ];
 /// Where the values render writes must be strings.

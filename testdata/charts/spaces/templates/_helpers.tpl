@@ -22,15 +22,30 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- .Values.gatewayAPI.host | default .Values.externalTLS.host -}}
 {{- end -}}
 
+{{/* The Gateway's namespace: gatewayAPI.gateway.namespace (Spaces 1.16), else the release's. */}}
+{{- define "spaces.gateway.namespace" -}}
+{{- .Values.gatewayAPI.gateway.namespace | default .Release.Namespace -}}
+{{- end -}}
+
 {{/*
-parentRefs of the routes: the chart's Gateway. A TLSRoute names its TLS listener; an HTTPRoute
+parentRefs of the routes: the chart's Gateway (in gatewayAPI.gateway.namespace when set), or the
+fixture's ListenerSet when one is provisioned. A TLSRoute names its TLS listener; an HTTPRoute
 cannot attach to that listener, so it names none.
 */}}
 {{- define "spaces.route.parentRefs" -}}
 parentRefs:
+  {{- if .Values.gatewayAPI.listenerSet.provision }}
+  - group: gateway.networking.k8s.io
+    kind: ListenerSet
+    name: {{ .Values.gatewayAPI.listenerSet.name }}
+  {{- else }}
   - group: gateway.networking.k8s.io
     kind: Gateway
     name: {{ .Values.gatewayAPI.gateway.name }}
+    {{- with .Values.gatewayAPI.gateway.namespace }}
+    namespace: {{ . }}
+    {{- end }}
+  {{- end }}
     {{- if not .Values.gatewayAPI.spacesRouterRoute.insecure }}
     sectionName: tls
     {{- end }}

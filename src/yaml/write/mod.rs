@@ -41,6 +41,10 @@ pub struct Writer<'t, 'a> {
     /// planned for them, re-planned together on each removal so that two removals in
     /// one collection never overlap at a shared comma.
     flow_removals: Vec<(NodeId, Vec<usize>, Vec<Range<usize>>)>,
+    /// Text to add at the end of flow collections, placed when the edits are applied:
+    /// where it goes, and whether it needs a comma, depends on the removals planned in
+    /// that collection, before or after the insertion.
+    flow_inserts: Vec<(NodeId, String)>,
 }
 
 impl<'t, 'a> Writer<'t, 'a> {
@@ -56,6 +60,7 @@ impl<'t, 'a> Writer<'t, 'a> {
             nl,
             step: indent_step(tree),
             flow_removals: Vec::new(),
+            flow_inserts: Vec::new(),
         }
     }
 
@@ -498,14 +503,7 @@ impl<'t, 'a> Writer<'t, 'a> {
                 .iter()
                 .map(|(k, v)| format!("{}: {}", key(k), flow(v)))
                 .collect();
-            let text = body.join(", ");
-            // Entries that a planned deletion removes do not count: `{a: 1}` losing
-            // `a` and gaining `b` must become `{b: …}`, not `{, b: …}`.
-            let empty = tree
-                .raw_entries(map)
-                .iter()
-                .all(|&(k, v)| self.edits.covers(&(tree.node(k).start..self.end_of(v))));
-            self.insert_in_flow(map, empty, text);
+            self.insert_in_flow(map, body.join(", "));
             return Ok(());
         }
         // Also refuses an empty block mapping (it has no key to align with).
@@ -565,12 +563,27 @@ impl<'t, 'a> Writer<'t, 'a> {
         }
     }
 
-    /// Inserts `text` after the last item of a flow collection: right after the item (or
-    /// after the comma that follows it), so never inside a comment after it.
-    fn insert_in_flow(&mut self, collection: NodeId, empty: bool, text: String) {
+    /// Plans `text` at the end of a flow collection; see [`Writer::place_flow_insert`].
+    fn insert_in_flow(&mut self, collection: NodeId, text: String) {
+        match self.flow_inserts.iter_mut().find(|(c, _)| *c == collection) {
+            Some((_, planned)) => {
+                planned.push_str(", ");
+                planned.push_str(&text);
+            }
+            None => self.flow_inserts.push((collection, text)),
+        }
+    }
+
+    /// Where `text` goes at the end of a flow collection, once every edit is planned:
+    /// right after the last child (or after the comma that follows it), so never inside
+    /// a comment after it; right after the opening bracket when every child is removed
+    /// (`{a: 1}` losing `a` and gaining `b` becomes `{b: …}`, not `{, b: …}`, whichever
+    /// of the two edits was planned first).
+    fn place_flow_insert(&self, collection: NodeId, text: &str) -> (usize, String) {
         let node = self.tree.node(collection);
         let children = self.flow_children(collection);
-        let (at, text) = match children.last() {
+        let empty = children.iter().all(|child| self.edits.covers(child));
+        match children.last() {
             Some(last) if !empty => {
                 let next = self.next_token(last.end);
                 if self.src().as_bytes().get(next) == Some(&b',') {
@@ -579,9 +592,8 @@ impl<'t, 'a> Writer<'t, 'a> {
                     (last.end, format!(", {text}"))
                 }
             }
-            _ => (node.start + 1, text),
-        };
-        self.edits.insert(at, text);
+            _ => (node.start + 1, text.to_string()),
+        }
     }
 
     /// Plans the removal of child `index` of a flow collection, together with the
@@ -736,11 +748,7 @@ impl<'t, 'a> Writer<'t, 'a> {
         self.guard_edit(seq)?;
         if tree.is_flow(seq) {
             let body: Vec<String> = items.iter().map(flow).collect();
-            let empty = tree
-                .items(seq)
-                .iter()
-                .all(|&i| self.edits.covers(&(tree.node(i).start..self.end_of(i))));
-            self.insert_in_flow(seq, empty, body.join(", "));
+            self.insert_in_flow(seq, body.join(", "));
             return Ok(());
         }
         let Some(&first) = tree.items(seq).first() else {
@@ -866,12 +874,20 @@ impl<'t, 'a> Writer<'t, 'a> {
 impl Writer<'_, '_> {
     /// Whether no edit is planned.
     pub fn is_empty(&self) -> bool {
-        self.edits.is_empty()
+        self.edits.is_empty() && self.flow_inserts.is_empty()
     }
 
     /// The document's text with the planned edits applied.
     pub fn apply(&self) -> Result<String, super::edit::Overlap> {
-        self.edits.apply(self.src())
+        if self.flow_inserts.is_empty() {
+            return self.edits.apply(self.src());
+        }
+        let mut edits = self.edits.clone();
+        for (collection, text) in &self.flow_inserts {
+            let (at, text) = self.place_flow_insert(*collection, text);
+            edits.insert(at, text);
+        }
+        edits.apply(self.src())
     }
 
     /// Rewrites a flow mapping in place: its entries except the keys in `drop`, in their
@@ -977,7 +993,7 @@ mod tests {
         let tree = Tree::parse(src).expect("test input parses");
         let mut w = Writer::new(&tree);
         f(&mut w);
-        let out = w.edits.apply(src).expect("edits apply");
+        let out = w.apply().expect("edits apply");
         Tree::parse(&out).unwrap_or_else(|e| panic!("output does not parse: {e:?}\n{out}"));
         out
     }
@@ -1126,6 +1142,29 @@ mod tests {
             w.append_items(b, &[Fragment::str("3")]).unwrap();
         });
         assert_eq!(out, "a: {z: \"2\"}\nb: [\"3\"]\n");
+    }
+
+    /// The same edits planned the other way round: the addition first, then the removal
+    /// of every child (render's Ingress fixes add the passthrough keys before the L7
+    /// strip removes the only flow entry; found by the property test of render).
+    #[test]
+    fn adding_before_removing_the_only_flow_entry_leaves_no_stray_comma() {
+        let out = edit("a: {x: 1}\nb: [1,]\nc: {x: 1, y: 2}\n", |w| {
+            let root = w.tree.root.unwrap();
+            let a = w.tree.get(root, "a").unwrap();
+            w.upsert(a, &[("z".into(), Fragment::str("2"))]).unwrap();
+            let (k, _) = w.tree.entry(a, "x").unwrap();
+            w.remove_entry(a, k).unwrap();
+            let b = w.tree.get(root, "b").unwrap();
+            w.append_items(b, &[Fragment::str("3")]).unwrap();
+            let item = w.tree.items(b)[0];
+            w.remove_item(b, item).unwrap();
+            let c = w.tree.get(root, "c").unwrap();
+            w.upsert(c, &[("z".into(), Fragment::str("3"))]).unwrap();
+            let (k, _) = w.tree.entry(c, "y").unwrap();
+            w.remove_entry(c, k).unwrap();
+        });
+        assert_eq!(out, "a: {z: \"2\"}\nb: [\"3\"]\nc: {x: 1, z: \"3\"}\n");
     }
 
     #[test]
@@ -1316,7 +1355,7 @@ mod tests {
         let d = tree.get(root, "d").unwrap();
         w.replace_node(d, "{m: \"4\"}".into()).unwrap();
         assert_eq!(
-            w.edits.apply(src).unwrap(),
+            w.apply().unwrap(),
             "a: &x {m: 1}\nb: *x\nc: {<<: {m: 2}}\nd: {m: \"4\"}\n"
         );
     }

@@ -53,7 +53,7 @@ fn missing_cloud_is_a_usage_error_naming_the_choices() {
     assert_eq!(out.stdout, "");
     assert!(
         out.stderr
-            .contains("missing --cloud: choose one of aws, gcp, azure, none"),
+            .contains("missing --cloud: choose one of aws, gcp, azure, oci, digitalocean, hetzner, onprem, none"),
         "{}",
         out.stderr
     );

@@ -25,7 +25,7 @@ const CONTROLLERS: &[&[&str]] = &[
 
 #[test]
 fn every_cloud_mode_and_controller_family() {
-    for cloud in ["aws", "gcp", "azure", "none"] {
+    for cloud in spaces_expose::presets::Cloud::ALL.iter().map(|c| c.name()) {
         for mode in ["load-balancer", "ingress", "gateway"] {
             for controllers in CONTROLLERS {
                 let cloud_arg = format!("--cloud={cloud}");

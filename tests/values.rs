@@ -98,7 +98,10 @@ impl Case {
     }
 }
 
-const CLOUDS: &[&str] = &["aws", "gcp", "azure", "none"];
+/// Every cloud `--cloud` accepts.
+fn clouds() -> impl Iterator<Item = &'static str> {
+    spaces_expose::presets::Cloud::ALL.iter().map(|c| c.name())
+}
 
 fn cases() -> Vec<Case> {
     let mut cases = vec![Case {
@@ -156,7 +159,7 @@ fn printed_values(args: &[String]) -> Run {
 /// comments after it.
 #[test]
 fn printed_values_are_one_yaml_mapping_with_notes_as_comments() {
-    for cloud in CLOUDS {
+    for cloud in clouds() {
         for case in cases() {
             let mut args = case.args(cloud);
             args.push("--host=spaces.example.com".to_string());
@@ -215,7 +218,7 @@ fn for_every_setup(mut f: impl FnMut(&Path, &str, &Case, &[String], &Path, &str)
     let Some(helm) = helm3() else { return };
     let dir = tempfile::tempdir().unwrap();
     let values = dir.path().join("values.yaml");
-    for cloud in CLOUDS {
+    for cloud in clouds() {
         for case in cases() {
             let args = case.args(cloud);
             let printed = printed_values(&args).stdout;

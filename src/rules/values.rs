@@ -290,7 +290,25 @@ impl Lint<'_, '_> {
                         "Layer-7 annotation {key} in router.proxy.service.annotations: {}",
                         entry.note
                     );
-                    self.remove(Code::SE601, map, k, message);
+                    // An attribute list loses only the attribute, as render does.
+                    let rest = match (entry.when, value) {
+                        (presets::When::AttributeTrue(name), Some(value)) => {
+                            presets::without_attribute(value, name)
+                        }
+                        _ => String::new(),
+                    };
+                    if rest.is_empty() {
+                        self.remove(Code::SE601, map, k, message);
+                    } else {
+                        let mut path: Vec<String> = values::SERVICE_ANNOTATIONS
+                            .iter()
+                            .map(|s| (*s).to_string())
+                            .collect();
+                        path.push(key.to_string());
+                        let remedy =
+                            self.fix(vec![values::set_at(self.root, &path, &Val::Str(rest))]);
+                        self.report(Code::SE601, k, message, remedy);
+                    }
                     continue;
                 }
                 let Some(cloud) = cloud.filter(|&c| c != Cloud::None) else {

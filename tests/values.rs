@@ -608,12 +608,18 @@ fn render_findings_have_values_twins() {
         for f in check_json(&args, &rendered) {
             let code = f["code"].as_str().unwrap_or_default();
             let rule = spaces_expose::rules::registry::find(code).expect("a known code");
-            if let Some((_, twin)) = TWINS.iter().find(|(c, _)| *c == rule.code) {
-                if !values_codes.contains(twin.as_str()) {
+            let twins: Vec<&str> = TWINS
+                .iter()
+                .filter(|(c, _)| *c == rule.code)
+                .map(|(_, twin)| twin.as_str())
+                .collect();
+            if !twins.is_empty() {
+                if !twins.iter().any(|twin| values_codes.contains(*twin)) {
                     failures.push(format!(
-                        "{}: {code} ({}) in the rendered output, no {twin} in the values",
+                        "{}: {code} ({}) in the rendered output, none of {} in the values",
                         file.display(),
-                        f["message"]
+                        f["message"],
+                        twins.join(", ")
                     ));
                 }
             } else if matches!(rule.fix_kind, FixKind::Edits | FixKind::EditsIf(_))

@@ -13,13 +13,16 @@ use super::finding::{Edit, Finding, Fix, Remedy};
 use super::registry::Code;
 
 /// The values twin of each rule on the rendered manifests whose fix values can make:
-/// `check --values` reports the twin at the line of the values file that causes it.
+/// `check --values` reports the twin at the line of the values file that causes it. A
+/// rule may have two: the one that applies depends on the options (SE106 is answered by
+/// the Layer-4 set on AWS, SE602, and by dropping the foreign AWS type elsewhere, SE603).
 pub const TWINS: &[(Code, Code)] = &[
     (Code::SE101, Code::SE601),
     (Code::SE104, Code::SE601),
     (Code::SE105, Code::SE601),
     (Code::SE102, Code::SE602),
     (Code::SE106, Code::SE602),
+    (Code::SE106, Code::SE603),
     (Code::SE108, Code::SE602),
     (Code::SE103, Code::SE603),
     (Code::SE109, Code::SE604),

@@ -293,8 +293,10 @@ pub const LB_CLASSES: &[LbClass] = &[
         scheme: Some(Scheme::InternetFacing),
         omits: &["cloud.google.com/l4-rbs"],
         note: "GKE >= 1.33.1-gke.1779000: backend-service-based external passthrough NLB (replaces the l4-rbs annotation)",
-        // GKE docs, concepts/service-load-balancer ("Type of load balancer").
-        source: "cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer",
+        // kubernetes/ingress-gce pkg/utils/common/service.go
+        // (RegionalExternalLoadBalancerClass: the RBS NetLB; IsRBSL4NetLB); GKE docs,
+        // concepts/service-load-balancer ("Type of load balancer").
+        source: "kubernetes/ingress-gce pkg/utils/common/service.go; cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer",
     },
     LbClass {
         class: "networking.gke.io/l4-regional-internal",
@@ -302,7 +304,9 @@ pub const LB_CLASSES: &[LbClass] = &[
         scheme: Some(Scheme::Internal),
         omits: &["networking.gke.io/load-balancer-type"],
         note: "GKE >= 1.33.1-gke.1779000: internal passthrough NLB (replaces the load-balancer-type annotation)",
-        source: "cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer",
+        // kubernetes/ingress-gce pkg/utils/common/service.go (RegionalInternalLoadBalancerClass:
+        // the subsetting ILB; IsSubsettingL4ILBService).
+        source: "kubernetes/ingress-gce pkg/utils/common/service.go",
     },
     LbClass {
         class: "io.cilium/bgp-control-plane",

@@ -308,12 +308,7 @@ fn service(ctx: &mut Ctx, svc: &Obj) {
                 .map(|p| (p.key.clone(), "tcp".to_string()))
                 .collect();
             merge_into_upsert(&mut edits, svc.node, &pairs);
-            notes.push(Note::count(
-                "+",
-                pairs.len(),
-                "health-probe annotation",
-                " (tcp)",
-            ));
+            notes.extend(probe_notes(&probes));
         }
         ctx.report(Code::SE102, svc, at, message, fix(svc, edits, notes));
         for probe in probes {
@@ -325,16 +320,11 @@ fn service(ctx: &mut Ctx, svc: &Obj) {
             .iter()
             .map(|p| (p.key.clone(), "tcp".to_string()))
             .collect();
+        let notes = probe_notes(&probes);
         for (i, probe) in probes.into_iter().enumerate() {
             let remedy = if i == 0 {
                 let edits = vec![annotations_upsert(svc.node, &pairs)];
-                let notes = vec![Note::count(
-                    "+",
-                    pairs.len(),
-                    "health-probe annotation",
-                    " (tcp)",
-                )];
-                fix(svc, edits, notes)
+                fix(svc, edits, notes.clone())
             } else {
                 Remedy::Shared
             };
@@ -562,9 +552,13 @@ fn keys(ctx: &mut Ctx, svc: &Obj, map: NodeId, set: &[String], load_balancer: bo
                 Why::TlsTermination => (Code::SE104, "TLS-termination annotation"),
                 Why::ProxyProtocol => (Code::SE105, "PROXY protocol annotation"),
             };
-            // An attribute list loses only the attribute; the others stay.
+            // An attribute list loses only the attribute; the others stay, unless the
+            // key is another cloud's, which goes whole (SE103 would take the rest).
+            let foreign = cloud.is_some_and(|c| {
+                c != Cloud::None && presets::cloud_of_key(key).is_some_and(|owner| owner != c)
+            }) && ctx.enabled(Code::SE103);
             let remedy = match (entry.when, value) {
-                (When::AttributeTrue(name), Some(value)) => {
+                (When::AttributeTrue(name), Some(value)) if !foreign => {
                     let rest = presets::without_attribute(value, name);
                     if rest.is_empty() {
                         remove("L7 annotation")
@@ -761,6 +755,19 @@ struct Probe {
     node: NodeId,
     key: String,
     message: String,
+    /// The per-port key is there with another protocol: the fix replaces its value.
+    replaces: bool,
+}
+
+/// `+1 health-probe annotation (tcp)`, `~1 health-probe annotation changed (tcp)`.
+fn probe_notes(probes: &[Probe]) -> Vec<Note> {
+    let changed = probes.iter().filter(|p| p.replaces).count();
+    let added = probes.len() - changed;
+    [("+", added, " (tcp)"), ("~", changed, " changed to tcp")]
+        .into_iter()
+        .filter(|&(_, n, _)| n > 0)
+        .map(|(sign, n, suffix)| Note::count(sign, n, "health-probe annotation", suffix))
+        .collect()
 }
 
 /// SE108: the Azure health probe of each TCP port resolves its protocol the way
@@ -806,7 +813,8 @@ fn azure_probes(
         let app = tree
             .get(port, "appProtocol")
             .and_then(|n| tree.scalar(n).map(|s| (n, s.trim())));
-        let (node, value, from) = match (annotation(&key), app, global) {
+        let per_port = annotation(&key);
+        let (node, value, from) = match (per_port, app, global) {
             (Some((n, v)), _, _) => (n, v, key.clone()),
             (None, Some((n, v)), _) => (n, v, "its appProtocol".to_string()),
             (None, None, Some((n, v))) => (n, v, AZURE_PROBE_PROTOCOL.to_string()),
@@ -822,6 +830,7 @@ fn azure_probes(
                 svc.name
             ),
             key,
+            replaces: per_port.is_some(),
         });
     }
     probes

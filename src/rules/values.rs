@@ -293,9 +293,14 @@ impl Lint<'_, '_> {
                         "Layer-7 annotation {key} in router.proxy.service.annotations: {}",
                         entry.note
                     );
-                    // An attribute list loses only the attribute, as render does.
+                    // An attribute list loses only the attribute, as render does; another
+                    // cloud's key goes whole.
+                    let foreign = cloud.is_some_and(|c| {
+                        c != Cloud::None
+                            && presets::cloud_of_key(key).is_some_and(|owner| owner != c)
+                    });
                     let rest = match (entry.when, value) {
-                        (presets::When::AttributeTrue(name), Some(value)) => {
+                        (presets::When::AttributeTrue(name), Some(value)) if !foreign => {
                             presets::without_attribute(value, name)
                         }
                         _ => String::new(),

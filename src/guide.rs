@@ -222,6 +222,9 @@ fn cloud_prerequisites(config: &Config, cloud: Cloud, mode: Mode) -> Vec<String>
     let mut steps = Vec::new();
     let internal = config.scheme == crate::presets::Scheme::Internal;
     match cloud {
+        Cloud::Aws if mode == Mode::LoadBalancer && config.lb_class.is_none() => steps.push(
+            "The AWS Load Balancer Controller's webhook (chart value `enableServiceMutatorWebhook`, on by default)\n   sets loadBalancerClass `service.k8s.aws/nlb` on new LoadBalancer Services; with a class the controller\n   defaults to `instance` targets, so keep the explicit `aws-load-balancer-nlb-target-type`.".to_string(),
+        ),
         Cloud::Hetzner if internal => steps.push(
             "hcloud-cloud-controller-manager must be configured with a private network (HCLOUD_NETWORK):\n   `load-balancer.hetzner.cloud/disable-public-network: \"true\"` routes the load balancer's traffic over it.".to_string(),
         ),

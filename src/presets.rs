@@ -383,6 +383,27 @@ pub fn contradicting_keys(cloud: Cloud, scheme: Scheme) -> Vec<&'static str> {
         .collect()
 }
 
+/// Whether `key: value` on a Service contradicts the chosen scheme: a key of the other
+/// scheme's set with that set's value (`disable-public-network: "false"` on an
+/// internet-facing Hetzner Service says what the scheme wants, and stays: it matters
+/// when the controller's own default is private).
+pub fn contradicts(cloud: Cloud, scheme: Scheme, key: &str, value: Option<&str>) -> bool {
+    contradicting_keys(cloud, scheme).contains(&key)
+        && CLOUD_SETS
+            .iter()
+            .filter(|set| set.cloud == cloud && set.scheme != scheme)
+            .flat_map(|set| set.annotations.iter())
+            .any(|&(k, v)| {
+                k == key
+                    && match v {
+                        SetValue::Fixed(v) => {
+                            value.is_some_and(|have| have.eq_ignore_ascii_case(v))
+                        }
+                        SetValue::AwsTargetType => true,
+                    }
+            })
+}
+
 /// How an annotation key is recognised.
 #[derive(Clone, Copy, Debug, Serialize)]
 #[serde(tag = "match", content = "pattern", rename_all = "kebab-case")]
@@ -1357,5 +1378,32 @@ mod tests {
             ["networking.gke.io/load-balancer-type"]
         );
         assert!(contradicting_keys(Cloud::Aws, Scheme::Internal).is_empty());
+        // Only with the other scheme's value: an explicit "public" setting stays.
+        let off = "load-balancer.hetzner.cloud/disable-public-network";
+        assert!(contradicts(
+            Cloud::Hetzner,
+            Scheme::InternetFacing,
+            off,
+            Some("true")
+        ));
+        assert!(!contradicts(
+            Cloud::Hetzner,
+            Scheme::InternetFacing,
+            off,
+            Some("false")
+        ));
+        let network = "service.beta.kubernetes.io/do-loadbalancer-network";
+        assert!(!contradicts(
+            Cloud::Digitalocean,
+            Scheme::InternetFacing,
+            network,
+            Some("EXTERNAL")
+        ));
+        assert!(contradicts(
+            Cloud::Digitalocean,
+            Scheme::InternetFacing,
+            network,
+            Some("INTERNAL")
+        ));
     }
 }

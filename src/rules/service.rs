@@ -196,10 +196,9 @@ pub(super) fn l4_gaps_for_class(
     }
     if let Some(m) = map {
         // Every entry of such a key, a repeated one's too.
-        let contradicting = presets::contradicting_keys(cloud, config.scheme);
-        for &(k, _) in tree.entries(m) {
+        for &(k, v) in tree.entries(m) {
             let key = tree.scalar(k).filter(|key| {
-                contradicting.contains(key)
+                presets::contradicts(cloud, config.scheme, key, tree.scalar(v))
                     && !config.keep_annotations.iter().any(|keep| keep == key)
             });
             if let Some(key) = key {

@@ -323,7 +323,7 @@ impl Lint<'_, '_> {
                     continue;
                 };
                 let foreign = presets::cloud_of_key(key).is_some_and(|c| c != cloud)
-                    || presets::contradicting_keys(cloud, self.config.scheme).contains(&key);
+                    || presets::contradicts(cloud, self.config.scheme, key, value);
                 let wanted = self
                     .plan
                     .under(values::SERVICE_ANNOTATIONS)

@@ -958,6 +958,7 @@ pub const AWS_L4_TYPES: &[&str] = &["external", "nlb", "nlb-ip"];
 pub const AWS_TYPE_KEY: &str = AWS_TYPE;
 pub const AWS_SCHEME_KEY: &str = AWS_SCHEME;
 pub const AWS_TARGET_KEY: &str = AWS_TARGET;
+pub const OCI_TYPE_KEY: &str = OCI_TYPE;
 
 /// A label value in a controller preset.
 #[derive(Clone, Copy, Debug, Serialize)]

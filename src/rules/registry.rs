@@ -26,6 +26,7 @@ pub enum Code {
     SE112,
     SE113,
     SE114,
+    SE115,
     SE201,
     SE202,
     SE203,
@@ -79,7 +80,7 @@ impl Code {
             return Family::Values;
         }
         match self as u8 {
-            c if c <= Code::SE114 as u8 => Family::Service,
+            c if c <= Code::SE115 as u8 => Family::Service,
             c if c <= Code::SE205 as u8 => Family::Ingress,
             c if c <= Code::SE306 as u8 => Family::Gateway,
             c if c <= Code::SE405 as u8 => Family::NetworkPolicy,
@@ -254,9 +255,9 @@ const fn rule(
 /// The codes as text, in the order of [`Code`].
 const CODE_NAMES: &[&str] = &[
     "SE101", "SE102", "SE103", "SE104", "SE105", "SE106", "SE107", "SE108", "SE109", "SE110",
-    "SE111", "SE112", "SE113", "SE114", "SE201", "SE202", "SE203", "SE205", "SE301", "SE302",
-    "SE303", "SE304", "SE305", "SE306", "SE401", "SE402", "SE403", "SE404", "SE405", "SE501",
-    "SE502", "SE503", "SE504",
+    "SE111", "SE112", "SE113", "SE114", "SE115", "SE201", "SE202", "SE203", "SE205", "SE301",
+    "SE302", "SE303", "SE304", "SE305", "SE306", "SE401", "SE402", "SE403", "SE404", "SE405",
+    "SE501", "SE502", "SE503", "SE504",
     // The values family (Spaces values files, `check --values`, `values --values`).
     "SE601", "SE602", "SE603", "SE604", "SE605", "SE606", "SE607", "SE608", "SE609", "SE610",
     "SE611", "SE612", "SE613", "SE614",
@@ -505,6 +506,20 @@ pub const RULES: &[Rule] = &[
             "load-balancer-class-mismatch",
             Level::Error,
             Needs::Nothing,
+            FixKind::Warns,
+        )
+    },
+    Rule {
+        summary: "render changes a target Service's OCI load-balancer type",
+        rationale: "`oci.oraclecloud.com/load-balancer-type: nlb` gives a Network Load Balancer, which passes TCP through; without it, or with `lb`, OCI builds its flexible Load Balancer, a proxy that ends the TCP connection (oracle/oci-cloud-controller-manager pkg/cloudprovider/providers/oci/load_balancer_spec.go). The cloud-controller-manager looks its load balancer up with the client of the current type (load_balancer.go), so a changed type builds a new load balancer under a new address and may leave the old one behind: DNS must follow, and the old one may have to be deleted by hand.",
+        bad: "# with --cloud oci\nkind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    oci.oraclecloud.com/load-balancer-type: \"lb\"\nspec:\n  type: LoadBalancer\n",
+        good: "# with --cloud oci\nkind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    oci.oraclecloud.com/load-balancer-type: \"nlb\"\nspec:\n  type: LoadBalancer\n",
+        fix: "set the type in the upgrade that first makes the Service a LoadBalancer; after this upgrade, point DNS at the new address and delete a left-over load balancer",
+        ..rule(
+            Code::SE115,
+            "oci-load-balancer-type-changes",
+            Level::Warn,
+            Needs::Cloud,
             FixKind::Warns,
         )
     },

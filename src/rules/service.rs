@@ -1,4 +1,4 @@
-//! SE101–SE114: the target Services (`--service`, default `spaces-router`).
+//! SE101–SE115: the target Services (`--service`, default `spaces-router`).
 //!
 //! A target Service of type LoadBalancer (or one that SE109 makes one) gets the
 //! cloud's Layer-4 set; every target loses the L7, TLS-termination and other clouds'
@@ -284,6 +284,18 @@ fn service(ctx: &mut Ctx, svc: &Obj) {
                     *node,
                     format!(
                         "aws-load-balancer-type changes from {:?} to {want:?}: the AWS Load Balancer Controller may leave the old load balancer behind; delete it after the upgrade if it remains",
+                        tree.scalar(*node).unwrap_or_default()
+                    ),
+                    Remedy::Warn,
+                );
+            }
+            if k == presets::OCI_TYPE_KEY {
+                ctx.report(
+                    Code::SE115,
+                    svc,
+                    *node,
+                    format!(
+                        "oci.oraclecloud.com/load-balancer-type changes from {:?} to {want:?}: OCI builds a new Network Load Balancer under a new address and may leave the old load balancer behind; point DNS at the new address and delete the old one if it remains",
                         tree.scalar(*node).unwrap_or_default()
                     ),
                     Remedy::Warn,

@@ -38,11 +38,30 @@ pub fn presets_text() -> String {
     for set in presets::CLOUD_SETS {
         let _ = writeln!(
             out,
-            "  {:<6} {:<16} {}",
+            "  {:<12} {:<16} {}",
             set.cloud.name(),
             set.scheme.name(),
             pairs(set.annotations, set_value)
         );
+    }
+    out.push_str(
+        "\nLoad-balancer classes (--lb-class, spec.loadBalancerClass; immutable once set)\n\n",
+    );
+    for c in presets::LB_CLASSES {
+        let scheme = c
+            .scheme
+            .map_or(String::new(), |s| format!(", {} only", s.name()));
+        let _ = writeln!(
+            out,
+            "  {:<40} {}{scheme}: {}",
+            c.class,
+            c.cloud.name(),
+            c.note
+        );
+        if !c.omits.is_empty() {
+            let _ = writeln!(out, "      replaces:   {}", c.omits.join(", "));
+        }
+        let _ = writeln!(out, "      source:     {}", c.source);
     }
     out.push_str("\nControllers (--controller)\n\n");
     for c in presets::CONTROLLERS {
@@ -86,7 +105,16 @@ pub fn presets_text() -> String {
             presets::On::Service => "Service",
             presets::On::Ingress => "Ingress",
         };
-        let _ = writeln!(out, "  {on:<8} {:<70} {}", k.key.pattern(), k.note);
+        let when = match k.when {
+            presets::When::Always => String::new(),
+            presets::When::NegForIngress => " (when it asks for \"ingress\": true)".to_string(),
+            presets::When::ValueIn(values) => format!(" (when {})", values.join("/")),
+            presets::When::True => " (when true)".to_string(),
+            presets::When::AttributeTrue(name) => {
+                format!(" (when {name}=true; only that attribute goes)")
+            }
+        };
+        let _ = writeln!(out, "  {on:<8} {:<70} {}{when}", k.key.pattern(), k.note);
     }
     let _ = writeln!(
         out,
@@ -183,6 +211,7 @@ pub fn presets_json() -> String {
         .collect();
     let value = json!({
         "clouds": clouds,
+        "loadBalancerClasses": presets::LB_CLASSES,
         "controllers": controllers,
         "l7Keys": presets::L7_KEYS,
         "keptIngressKeys": presets::KEPT_INGRESS_KEYS,

@@ -926,9 +926,9 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
 /// `--cloud` is required for render and diff.
 pub fn require_cloud(config: &Config) -> Result<Cloud> {
     config.cloud.ok_or_else(|| {
-        Error::Usage(
-            "missing --cloud: choose one of aws, gcp, azure, none (or set SPACES_EXPOSE_CLOUD, or `cloud:` in the config file)"
-                .to_string(),
-        )
+        Error::Usage(format!(
+            "missing --cloud: choose one of {} (or set SPACES_EXPOSE_CLOUD, or `cloud:` in the config file)",
+            Cloud::choices()
+        ))
     })
 }

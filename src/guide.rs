@@ -321,11 +321,17 @@ fn controller_flags(config: &Config) -> String {
 /// What must be in place beyond this release for the chosen cloud, mode and controllers.
 fn prerequisites(config: &Config, cloud: Cloud, mode: Mode) -> Vec<String> {
     let mut steps = Vec::new();
-    if cloud == Cloud::Aws && mode == Mode::LoadBalancer {
+    let auto_mode = config.lb_class.as_deref() == Some("eks.amazonaws.com/nlb");
+    if cloud == Cloud::Aws && mode == Mode::LoadBalancer && auto_mode {
+        steps.push(
+            "EKS Auto Mode builds the NLB for loadBalancerClass `eks.amazonaws.com/nlb`: the AWS Load Balancer\n   Controller is not needed (and ignores the Service).".to_string(),
+        );
+    } else if cloud == Cloud::Aws && mode == Mode::LoadBalancer {
         steps.push(
             "The AWS Load Balancer Controller must run in the cluster: it builds the NLB for\n   `aws-load-balancer-type: external` (the in-tree provider would build a Classic ELB).".to_string(),
         );
     }
+    steps.extend(cloud_prerequisites(config, cloud, mode));
     if mode == Mode::LoadBalancer {
         return steps;
     }
@@ -361,18 +367,50 @@ fn prerequisites(config: &Config, cloud: Cloud, mode: Mode) -> Vec<String> {
     steps
 }
 
+/// What the chosen cloud needs beyond the annotations render writes.
+fn cloud_prerequisites(config: &Config, cloud: Cloud, mode: Mode) -> Vec<String> {
+    let mut steps = Vec::new();
+    let internal = config.scheme == crate::presets::Scheme::Internal;
+    match cloud {
+        Cloud::Aws if mode == Mode::LoadBalancer && config.lb_class.is_none() => steps.push(
+            "The AWS Load Balancer Controller's webhook (chart value `enableServiceMutatorWebhook`, on by default)\n   sets loadBalancerClass `service.k8s.aws/nlb` on new LoadBalancer Services; with a class the controller\n   defaults to `instance` targets, so keep the explicit `aws-load-balancer-nlb-target-type`.".to_string(),
+        ),
+        Cloud::Hetzner if internal => steps.push(
+            "hcloud-cloud-controller-manager must be configured with a private network (HCLOUD_NETWORK):\n   `load-balancer.hetzner.cloud/disable-public-network: \"true\"` routes the load balancer's traffic over it.".to_string(),
+        ),
+        Cloud::Onprem => steps.push(
+            "MetalLB or Cilium LB-IPAM must have an address pool for the Service (MetalLB IPAddressPool,\n   CiliumLoadBalancerIPPool); whether the address is internal is the pool's choice, not an annotation.".to_string(),
+        ),
+        _ => {}
+    }
+    if let Some(class) = config.lb_class.as_deref()
+        && mode == Mode::LoadBalancer
+    {
+        steps.push(format!(
+            "spec.loadBalancerClass {class:?} is immutable: it applies to a Service created with it;\n   delete and re-create an existing router Service (its address changes)."
+        ));
+    }
+    steps
+}
+
 fn cloud_title(cloud: Cloud) -> &'static str {
     match cloud {
         Cloud::Aws => "AWS",
         Cloud::Gcp => "GCP",
         Cloud::Azure => "Azure",
+        Cloud::Oci => "Oracle Cloud (OKE)",
+        Cloud::Digitalocean => "DigitalOcean",
+        Cloud::Hetzner => "Hetzner Cloud",
+        Cloud::Onprem => "on-premises (MetalLB or Cilium LB-IPAM)",
         Cloud::None => "a cluster without cloud load-balancer annotations",
     }
 }
 
-/// AWS reports a load balancer by host name; GCP and Azure by IP (each provider's
-/// `status.loadBalancer.ingress`: the AWS Load Balancer Controller sets `hostname`,
-/// GKE and cloud-provider-azure set `ip`).
+/// AWS reports a load balancer by host name; the others by IP (each provider's
+/// `status.loadBalancer.ingress`: the AWS Load Balancer Controller sets `hostname`;
+/// GKE, cloud-provider-azure, the OCI, DigitalOcean and Hetzner cloud-controller-managers,
+/// MetalLB and Cilium LB-IPAM set `ip`; DigitalOcean and Hetzner report a hostname only
+/// when their `…/hostname` annotation asks for one).
 fn address_field(cloud: Cloud) -> &'static str {
     match cloud {
         Cloud::Aws => "hostname",
@@ -383,7 +421,12 @@ fn address_field(cloud: Cloud) -> &'static str {
 fn record_type(cloud: Cloud) -> &'static str {
     match cloud {
         Cloud::Aws => "a CNAME record (AWS reports a hostname)",
-        Cloud::Gcp | Cloud::Azure => "an A record (the address is an IP)",
+        Cloud::Gcp | Cloud::Azure | Cloud::Oci | Cloud::Onprem => {
+            "an A record (the address is an IP)"
+        }
+        Cloud::Digitalocean | Cloud::Hetzner => {
+            "an A record (the address is an IP; a CNAME record if the load balancer's hostname annotation is set)"
+        }
         Cloud::None => "an A record for an IP address, or a CNAME record for a hostname",
     }
 }

@@ -13,17 +13,50 @@ pub enum Cloud {
     Aws,
     Gcp,
     Azure,
+    /// Oracle Cloud (OKE): the OCI cloud-controller-manager.
+    Oci,
+    /// DigitalOcean (DOKS): the DigitalOcean cloud-controller-manager.
+    Digitalocean,
+    /// Hetzner Cloud: the hcloud cloud-controller-manager.
+    Hetzner,
+    /// On-premises: MetalLB or Cilium LB-IPAM hand out the addresses.
+    Onprem,
     None,
 }
 
 impl Cloud {
+    /// Every cloud, in the order `--cloud` lists them.
+    pub const ALL: &'static [Cloud] = &[
+        Cloud::Aws,
+        Cloud::Gcp,
+        Cloud::Azure,
+        Cloud::Oci,
+        Cloud::Digitalocean,
+        Cloud::Hetzner,
+        Cloud::Onprem,
+        Cloud::None,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Cloud::Aws => "aws",
             Cloud::Gcp => "gcp",
             Cloud::Azure => "azure",
+            Cloud::Oci => "oci",
+            Cloud::Digitalocean => "digitalocean",
+            Cloud::Hetzner => "hetzner",
+            Cloud::Onprem => "onprem",
             Cloud::None => "none",
         }
+    }
+
+    /// `aws, gcp, …, none`: the choices, for messages.
+    pub fn choices() -> String {
+        Cloud::ALL
+            .iter()
+            .map(|c| c.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -98,6 +131,7 @@ const AWS_TARGET: &str = "service.beta.kubernetes.io/aws-load-balancer-nlb-targe
 /// `load-balancer-type: Internal` the internal passthrough NLB (GKE docs).
 /// Azure: a LoadBalancer Service already is an L4 Azure Load Balancer; only
 /// internal needs a key (cloud-provider-azure topics/loadbalancer.md).
+/// The other clouds' sources are beside their rows.
 pub const CLOUD_SETS: &[CloudSet] = &[
     CloudSet {
         cloud: Cloud::Aws,
@@ -143,7 +177,160 @@ pub const CLOUD_SETS: &[CloudSet] = &[
             SetValue::Fixed("true"),
         )],
     },
+    // OCI: `load-balancer-type: nlb` asks for a Network Load Balancer (pass-through,
+    // Layer 4) instead of the flexible Load Balancer; an NLB is internal with
+    // `oci-network-load-balancer.oraclecloud.com/internal` (oracle/oci-cloud-controller-manager
+    // pkg/cloudprovider/providers/oci/load_balancer_spec.go: ServiceAnnotationLoadBalancerType,
+    // NLB = "nlb", ServiceAnnotationNetworkLoadBalancerInternal, isInternalLB).
+    CloudSet {
+        cloud: Cloud::Oci,
+        scheme: Scheme::InternetFacing,
+        annotations: &[(OCI_TYPE, SetValue::Fixed("nlb"))],
+    },
+    CloudSet {
+        cloud: Cloud::Oci,
+        scheme: Scheme::Internal,
+        annotations: &[
+            (OCI_TYPE, SetValue::Fixed("nlb")),
+            (
+                "oci-network-load-balancer.oraclecloud.com/internal",
+                SetValue::Fixed("true"),
+            ),
+        ],
+    },
+    // DigitalOcean: forwarding rules are TCP unless an annotation says otherwise; the
+    // network is EXTERNAL by default, INTERNAL keeps the load balancer in the VPC
+    // (digitalocean/digitalocean-cloud-controller-manager cloud-controller-manager/do/lb_annotations.go
+    // annDOProtocol, annDONetwork; loadbalancers.go getProtocol, getNetwork).
+    CloudSet {
+        cloud: Cloud::Digitalocean,
+        scheme: Scheme::InternetFacing,
+        annotations: &[],
+    },
+    CloudSet {
+        cloud: Cloud::Digitalocean,
+        scheme: Scheme::Internal,
+        annotations: &[(
+            "service.beta.kubernetes.io/do-loadbalancer-network",
+            SetValue::Fixed("INTERNAL"),
+        )],
+    },
+    // Hetzner: services are `tcp` by default; `disable-public-network` routes all
+    // traffic over the private network the CCM is configured with
+    // (hetznercloud/hcloud-cloud-controller-manager internal/annotation/load_balancer.go
+    // LBSvcProtocol, LBDisablePublicNetwork; docs/reference/load_balancer_annotations.md).
+    CloudSet {
+        cloud: Cloud::Hetzner,
+        scheme: Scheme::InternetFacing,
+        annotations: &[],
+    },
+    CloudSet {
+        cloud: Cloud::Hetzner,
+        scheme: Scheme::Internal,
+        annotations: &[(
+            "load-balancer.hetzner.cloud/disable-public-network",
+            SetValue::Fixed("true"),
+        )],
+    },
+    // On-premises: MetalLB and Cilium LB-IPAM only hand out addresses; the traffic is
+    // plain Layer 4 and whether it is internal depends on the address pool.
+    CloudSet {
+        cloud: Cloud::Onprem,
+        scheme: Scheme::InternetFacing,
+        annotations: &[],
+    },
+    CloudSet {
+        cloud: Cloud::Onprem,
+        scheme: Scheme::Internal,
+        annotations: &[],
+    },
 ];
+
+const OCI_TYPE: &str = "oci.oraclecloud.com/load-balancer-type";
+
+/// A `spec.loadBalancerClass` a cloud's load-balancer controller owns (`--lb-class`).
+#[derive(Debug, Serialize)]
+pub struct LbClass {
+    pub class: &'static str,
+    pub cloud: Cloud,
+    /// The scheme the class itself decides, when it does.
+    pub scheme: Option<Scheme>,
+    /// Keys of the cloud's Layer-4 set that the class makes unnecessary: the class,
+    /// not the annotation, picks the load balancer.
+    pub omits: &'static [&'static str],
+    pub note: &'static str,
+    pub source: &'static str,
+}
+
+/// The load-balancer classes the rules know. A Service whose class another
+/// controller owns is ignored by the others: a class of another cloud builds nothing.
+pub const LB_CLASSES: &[LbClass] = &[
+    LbClass {
+        class: "service.k8s.aws/nlb",
+        cloud: Cloud::Aws,
+        scheme: None,
+        omits: &[AWS_TYPE],
+        note: "AWS Load Balancer Controller NLB (its webhook sets it on new LoadBalancer Services); with a class the target type defaults to instance and the scheme to internal",
+        // kubernetes-sigs/aws-load-balancer-controller pkg/config/service_config.go
+        // (defaultLoadBalancerClass), pkg/service/service_utils.go (IsServiceSupported: a
+        // class decides before the type annotation), docs/guide/service/annotations.md
+        // ("default instance in case of LoadBalancerClass").
+        source: "kubernetes-sigs/aws-load-balancer-controller pkg/service/service_utils.go, docs/guide/service/annotations.md",
+    },
+    LbClass {
+        class: "eks.amazonaws.com/nlb",
+        cloud: Cloud::Aws,
+        scheme: None,
+        omits: &[AWS_TYPE],
+        note: "EKS Auto Mode NLB (the cluster default in Auto Mode); reads aws-load-balancer-scheme",
+        // AWS EKS user guide "Use Service Annotations to configure Network Load Balancers"
+        // (auto-configure-nlb).
+        source: "docs.aws.amazon.com/eks/latest/userguide/auto-configure-nlb.html",
+    },
+    LbClass {
+        class: "networking.gke.io/l4-regional-external",
+        cloud: Cloud::Gcp,
+        scheme: Some(Scheme::InternetFacing),
+        omits: &["cloud.google.com/l4-rbs"],
+        note: "GKE >= 1.33.1-gke.1779000: backend-service-based external passthrough NLB (replaces the l4-rbs annotation)",
+        // kubernetes/ingress-gce pkg/utils/common/service.go
+        // (RegionalExternalLoadBalancerClass: the RBS NetLB; IsRBSL4NetLB); GKE docs,
+        // concepts/service-load-balancer ("Type of load balancer").
+        source: "kubernetes/ingress-gce pkg/utils/common/service.go; cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer",
+    },
+    LbClass {
+        class: "networking.gke.io/l4-regional-internal",
+        cloud: Cloud::Gcp,
+        scheme: Some(Scheme::Internal),
+        omits: &["networking.gke.io/load-balancer-type"],
+        note: "GKE >= 1.33.1-gke.1779000: internal passthrough NLB (replaces the load-balancer-type annotation)",
+        // kubernetes/ingress-gce pkg/utils/common/service.go (RegionalInternalLoadBalancerClass:
+        // the subsetting ILB; IsSubsettingL4ILBService).
+        source: "kubernetes/ingress-gce pkg/utils/common/service.go",
+    },
+    LbClass {
+        class: "io.cilium/bgp-control-plane",
+        cloud: Cloud::Onprem,
+        scheme: None,
+        omits: &[],
+        note: "Cilium LB-IPAM address announced over BGP",
+        // cilium/cilium Documentation/network/lb-ipam.rst ("LoadBalancerClass").
+        source: "cilium/cilium Documentation/network/lb-ipam.rst",
+    },
+    LbClass {
+        class: "io.cilium/l2-announcer",
+        cloud: Cloud::Onprem,
+        scheme: None,
+        omits: &[],
+        note: "Cilium LB-IPAM address announced on Layer 2 (ARP/NDP)",
+        source: "cilium/cilium Documentation/network/lb-ipam.rst",
+    },
+];
+
+/// The known load-balancer class `class`.
+pub fn lb_class(class: &str) -> Option<&'static LbClass> {
+    LB_CLASSES.iter().find(|c| c.class == class)
+}
 
 /// The annotations a target Service gets for `cloud` and `scheme`.
 pub fn l4_annotations(
@@ -162,6 +349,25 @@ pub fn l4_annotations(
         .collect()
 }
 
+/// The Layer-4 set of a Service whose `spec.loadBalancerClass` is `class`: a class of
+/// `cloud` that picks the load balancer itself makes some keys unnecessary (GKE's
+/// regional classes replace `l4-rbs`; with an AWS class the type annotation is not read).
+pub fn l4_annotations_for_class(
+    cloud: Cloud,
+    scheme: Scheme,
+    target: TargetType,
+    class: Option<&str>,
+) -> Vec<(&'static str, &'static str)> {
+    let omits = class
+        .and_then(lb_class)
+        .filter(|c| c.cloud == cloud)
+        .map_or(&[][..], |c| c.omits);
+    l4_annotations(cloud, scheme, target)
+        .into_iter()
+        .filter(|(k, _)| !omits.contains(k))
+        .collect()
+}
+
 /// Keys of `cloud`'s sets for the other scheme that contradict the chosen one (an
 /// internet-facing GCP Service must not keep `load-balancer-type: Internal`).
 pub fn contradicting_keys(cloud: Cloud, scheme: Scheme) -> Vec<&'static str> {
@@ -175,6 +381,27 @@ pub fn contradicting_keys(cloud: Cloud, scheme: Scheme) -> Vec<&'static str> {
         .flat_map(|set| set.annotations.iter().map(|&(k, _)| k))
         .filter(|k| !chosen.contains(k))
         .collect()
+}
+
+/// Whether `key: value` on a Service contradicts the chosen scheme: a key of the other
+/// scheme's set with that set's value (`disable-public-network: "false"` on an
+/// internet-facing Hetzner Service says what the scheme wants, and stays: it matters
+/// when the controller's own default is private).
+pub fn contradicts(cloud: Cloud, scheme: Scheme, key: &str, value: Option<&str>) -> bool {
+    contradicting_keys(cloud, scheme).contains(&key)
+        && CLOUD_SETS
+            .iter()
+            .filter(|set| set.cloud == cloud && set.scheme != scheme)
+            .flat_map(|set| set.annotations.iter())
+            .any(|&(k, v)| {
+                k == key
+                    && match v {
+                        SetValue::Fixed(v) => {
+                            value.is_some_and(|have| have.eq_ignore_ascii_case(v))
+                        }
+                        SetValue::AwsTargetType => true,
+                    }
+            })
 }
 
 /// How an annotation key is recognised.
@@ -230,6 +457,44 @@ pub const CLOUD_KEYS: &[(Cloud, KeyMatch)] = &[
         Cloud::Azure,
         KeyMatch::Prefix("service.beta.kubernetes.io/port_"),
     ),
+    // oracle/oci-cloud-controller-manager pkg/cloudprovider/providers/oci/load_balancer_spec.go:
+    // the Load Balancer keys, the `oci.oraclecloud.com/` keys of both kinds, the NLB keys.
+    (
+        Cloud::Oci,
+        KeyMatch::Prefix("service.beta.kubernetes.io/oci-load-balancer-"),
+    ),
+    (Cloud::Oci, KeyMatch::Prefix("oci.oraclecloud.com/")),
+    (
+        Cloud::Oci,
+        KeyMatch::Prefix("oci-network-load-balancer.oraclecloud.com/"),
+    ),
+    // digitalocean/digitalocean-cloud-controller-manager cloud-controller-manager/do/lb_annotations.go
+    // (annDOLoadBalancerBase, annDODisownLB, annDOLoadBalancerID).
+    (
+        Cloud::Digitalocean,
+        KeyMatch::Prefix("service.beta.kubernetes.io/do-loadbalancer-"),
+    ),
+    (
+        Cloud::Digitalocean,
+        KeyMatch::Exact("service.kubernetes.io/do-loadbalancer-disown"),
+    ),
+    (
+        Cloud::Digitalocean,
+        KeyMatch::Exact("kubernetes.digitalocean.com/load-balancer-id"),
+    ),
+    // hetznercloud/hcloud-cloud-controller-manager internal/annotation/load_balancer.go.
+    (
+        Cloud::Hetzner,
+        KeyMatch::Prefix("load-balancer.hetzner.cloud/"),
+    ),
+    // Address allocation on premises, Layer 4 by nature: MetalLB (metallb/metallb
+    // controller/service.go AnnotationPrefix `metallb.io`, DeprecatedAnnotationPrefix
+    // `metallb.universe.tf`) and Cilium LB-IPAM (cilium/cilium
+    // Documentation/network/lb-ipam.rst: `lbipam.cilium.io/ips`, `/sharing-key`,
+    // `/sharing-cross-namespace`).
+    (Cloud::Onprem, KeyMatch::Prefix("metallb.io/")),
+    (Cloud::Onprem, KeyMatch::Prefix("metallb.universe.tf/")),
+    (Cloud::Onprem, KeyMatch::Prefix("lbipam.cilium.io/")),
 ];
 
 /// The cloud a load-balancer key belongs to.
@@ -267,6 +532,57 @@ pub enum When {
     Always,
     /// `cloud.google.com/neg` asking for `"ingress": true`.
     NegForIngress,
+    /// The value is one of these (ASCII case-insensitive, surrounding spaces ignored);
+    /// other values are Layer 4 and kept.
+    ValueIn(&'static [&'static str]),
+    /// The value is true as Go's `strconv.ParseBool` reads it (`1`, `t`, `true`, …),
+    /// the way the cloud-controller-managers parse their boolean annotations.
+    True,
+    /// A `k1=v1,k2=v2` attribute list (AWS's stringMap) sets this attribute to `true`.
+    AttributeTrue(&'static str),
+}
+
+impl When {
+    /// Whether `value` meets the condition.
+    pub fn holds(self, value: Option<&str>) -> bool {
+        match self {
+            When::Always => true,
+            When::NegForIngress => value.is_some_and(neg_asks_for_ingress),
+            When::ValueIn(values) => value.is_some_and(|v| {
+                values
+                    .iter()
+                    .any(|want| v.trim().eq_ignore_ascii_case(want))
+            }),
+            When::True => value.is_some_and(go_bool_true),
+            When::AttributeTrue(name) => value.is_some_and(|v| {
+                attribute_pairs(v).any(|(k, v)| k == name && v.eq_ignore_ascii_case("true"))
+            }),
+        }
+    }
+}
+
+/// `strconv.ParseBool`'s true values.
+fn go_bool_true(value: &str) -> bool {
+    matches!(value, "1" | "t" | "T" | "TRUE" | "true" | "True")
+}
+
+/// The `key=value` pairs of an AWS stringMap annotation (`k1=v1,k2=v2`), trimmed.
+pub fn attribute_pairs(value: &str) -> impl Iterator<Item = (&str, &str)> {
+    value.split(',').filter_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        Some((k.trim(), v.trim()))
+    })
+}
+
+/// `value` without the pairs that set `name` (what is left of an AWS stringMap).
+pub fn without_attribute(value: &str, name: &str) -> String {
+    value
+        .split(',')
+        .filter(|pair| pair.split_once('=').is_none_or(|(k, _)| k.trim() != name))
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 #[derive(Debug, Serialize)]
@@ -284,6 +600,16 @@ const fn svc(key: KeyMatch, why: Why, note: &'static str) -> L7Key {
         key,
         why,
         when: When::Always,
+        note,
+    }
+}
+
+const fn svc_when(key: KeyMatch, why: Why, when: When, note: &'static str) -> L7Key {
+    L7Key {
+        on: On::Service,
+        key,
+        why,
+        when,
         note,
     }
 }
@@ -322,15 +648,35 @@ pub const L7_KEYS: &[L7Key] = &[
         Why::TlsTermination,
         "ALPN on a terminating TLS listener",
     ),
-    svc(
+    // aws-load-balancer-controller docs/guide/service/annotations.md ("backend-protocol":
+    // `ssl` or `tcp`, the default); the in-tree provider's Classic ELB also reads
+    // `http`/`https`. `tcp` is Layer 4 and kept.
+    svc_when(
         Exact("service.beta.kubernetes.io/aws-load-balancer-backend-protocol"),
         Why::L7,
+        When::ValueIn(&["ssl", "http", "https"]),
         "ssl/http/https backends re-encrypt or speak HTTP (Classic ELB)",
     ),
     svc(
         Exact("service.beta.kubernetes.io/aws-load-balancer-proxy-protocol"),
         Why::ProxyProtocol,
         "prepends a PROXY header the router's TLS handshake does not expect",
+    ),
+    // aws-load-balancer-controller docs/guide/service/annotations.md ("proxy-protocol-v2"):
+    // PROXY protocol v2 for the target groups of the listed ports.
+    svc(
+        Exact("service.beta.kubernetes.io/aws-load-balancer-proxy-protocol-per-target-group"),
+        Why::ProxyProtocol,
+        "PROXY protocol v2 on the listed ports' target groups: a header the router's TLS handshake does not expect",
+    ),
+    // aws-load-balancer-controller docs/guide/service/annotations.md
+    // ("target-group-attributes", also per port `….<port>`): the form most charts use
+    // for PROXY protocol. Only that attribute goes; the others stay.
+    svc_when(
+        Prefix("service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"),
+        Why::ProxyProtocol,
+        When::AttributeTrue(PROXY_PROTOCOL_V2_ATTRIBUTE),
+        "proxy_protocol_v2.enabled=true prepends a PROXY header the router's TLS handshake does not expect",
     ),
     svc(
         Exact("service.beta.kubernetes.io/aws-load-balancer-connection-idle-timeout"),
@@ -356,6 +702,124 @@ pub const L7_KEYS: &[L7Key] = &[
         Exact("service.alpha.kubernetes.io/app-protocols"),
         Why::L7,
         "HTTP/HTTPS backend protocol of the L7 load balancer",
+    ),
+    // OCI Load Balancer (not NLB) keys: TLS listeners, HTTP/GRPC backends, PROXY
+    // protocol (oracle/oci-cloud-controller-manager pkg/cloudprovider/providers/oci/load_balancer_spec.go:
+    // ServiceAnnotationLoadBalancerSSLPorts, …TLSSecret, …BEProtocol accepting TCP/HTTP/GRPC,
+    // …ConnectionProxyProtocolVersion, …ListenerSSLConfig, …RuleSets;
+    // ServiceAnnotationNetworkLoadBalancerIsPpv2Enabled for the NLB).
+    svc(
+        Exact("service.beta.kubernetes.io/oci-load-balancer-ssl-ports"),
+        Why::TlsTermination,
+        "ports whose OCI listener terminates TLS",
+    ),
+    svc(
+        Exact("service.beta.kubernetes.io/oci-load-balancer-tls-secret"),
+        Why::TlsTermination,
+        "certificate of a terminating OCI listener",
+    ),
+    svc(
+        Exact("oci.oraclecloud.com/oci-load-balancer-listener-ssl-config"),
+        Why::TlsTermination,
+        "cipher suite of a terminating OCI listener",
+    ),
+    svc_when(
+        Exact("service.beta.kubernetes.io/oci-load-balancer-backend-protocol"),
+        Why::L7,
+        When::ValueIn(&["http", "grpc"]),
+        "HTTP/GRPC listeners of the OCI Load Balancer",
+    ),
+    svc(
+        Exact("oci.oraclecloud.com/oci-load-balancer-rule-sets"),
+        Why::L7,
+        "HTTP rule sets of the OCI Load Balancer",
+    ),
+    svc(
+        Exact("service.beta.kubernetes.io/oci-load-balancer-connection-proxy-protocol-version"),
+        Why::ProxyProtocol,
+        "PROXY protocol on the OCI Load Balancer's listeners",
+    ),
+    svc_when(
+        Exact("oci-network-load-balancer.oraclecloud.com/is-ppv2-enabled"),
+        Why::ProxyProtocol,
+        When::ValueIn(&["true"]),
+        "PROXY protocol v2 on the OCI Network Load Balancer's listeners",
+    ),
+    // DigitalOcean (digitalocean/digitalocean-cloud-controller-manager
+    // cloud-controller-manager/do/lb_annotations.go; loadbalancers.go getProtocol accepts
+    // tcp/http/https/http2/http3, buildTLSForwardingRule terminates with a certificate).
+    // `tls-passthrough` is kept: it passes TLS through.
+    svc_when(
+        Exact("service.beta.kubernetes.io/do-loadbalancer-protocol"),
+        Why::L7,
+        When::ValueIn(&["http", "https", "http2", "http3"]),
+        "HTTP forwarding rules on the DigitalOcean load balancer",
+    ),
+    svc(
+        Exact("service.beta.kubernetes.io/do-loadbalancer-http-ports"),
+        Why::L7,
+        "ports with HTTP forwarding rules",
+    ),
+    svc(
+        Exact("service.beta.kubernetes.io/do-loadbalancer-http2-ports"),
+        Why::L7,
+        "ports with HTTP/2 forwarding rules",
+    ),
+    svc(
+        Exact("service.beta.kubernetes.io/do-loadbalancer-http3-port"),
+        Why::L7,
+        "port with an HTTP/3 forwarding rule",
+    ),
+    svc(
+        Exact("service.beta.kubernetes.io/do-loadbalancer-tls-ports"),
+        Why::TlsTermination,
+        "ports with HTTPS forwarding rules",
+    ),
+    svc(
+        Exact("service.beta.kubernetes.io/do-loadbalancer-certificate-id"),
+        Why::TlsTermination,
+        "certificate the DigitalOcean load balancer terminates TLS with",
+    ),
+    svc(
+        Exact("service.beta.kubernetes.io/do-loadbalancer-certificate-name"),
+        Why::TlsTermination,
+        "certificate the DigitalOcean load balancer terminates TLS with",
+    ),
+    svc_when(
+        Exact("service.beta.kubernetes.io/do-loadbalancer-enable-proxy-protocol"),
+        Why::ProxyProtocol,
+        When::True,
+        "PROXY protocol on the DigitalOcean load balancer",
+    ),
+    // Hetzner (hetznercloud/hcloud-cloud-controller-manager internal/annotation/load_balancer.go,
+    // name.go validateServiceProtocol lower-cases tcp/http/https; BoolFromService is
+    // strconv.ParseBool).
+    svc_when(
+        Exact("load-balancer.hetzner.cloud/protocol"),
+        Why::L7,
+        When::ValueIn(&["http", "https"]),
+        "HTTP service on the Hetzner load balancer",
+    ),
+    svc(
+        Exact("load-balancer.hetzner.cloud/http-certificates"),
+        Why::TlsTermination,
+        "certificates the Hetzner load balancer terminates TLS with",
+    ),
+    svc(
+        Exact("load-balancer.hetzner.cloud/http-managed-certificate-name"),
+        Why::TlsTermination,
+        "managed certificate the Hetzner load balancer terminates TLS with",
+    ),
+    svc(
+        Exact("load-balancer.hetzner.cloud/http-managed-certificate-domains"),
+        Why::TlsTermination,
+        "managed certificate the Hetzner load balancer terminates TLS with",
+    ),
+    svc_when(
+        Exact("load-balancer.hetzner.cloud/uses-proxyprotocol"),
+        Why::ProxyProtocol,
+        When::True,
+        "PROXY protocol on the Hetzner load balancer's services",
     ),
     L7Key {
         on: On::Service,
@@ -460,15 +924,25 @@ pub fn l7_key(on: On, key: &str, value: Option<&str>) -> Option<&'static L7Key> 
     if on == On::Ingress && KEPT_INGRESS_KEYS.contains(&key) {
         return None;
     }
-    L7_KEYS.iter().find(|entry| {
-        entry.on == on
-            && entry.key.matches(key)
-            && match entry.when {
-                When::Always => true,
-                When::NegForIngress => value.is_some_and(neg_asks_for_ingress),
-            }
-    })
+    L7_KEYS
+        .iter()
+        .find(|entry| entry.on == on && entry.key.matches(key) && entry.when.holds(value))
 }
+
+/// The target-group attribute that turns PROXY protocol v2 on.
+pub const PROXY_PROTOCOL_V2_ATTRIBUTE: &str = "proxy_protocol_v2.enabled";
+
+/// The AWS listener attributes annotation of one listener (`….TCP-443`): the NLB TCP
+/// idle timeout lives there (aws-load-balancer-controller docs/guide/service/annotations.md
+/// "listener-attributes"). Layer 4: never stripped on AWS.
+pub const AWS_LISTENER_ATTRIBUTES_PREFIX: &str =
+    "service.beta.kubernetes.io/aws-load-balancer-listener-attributes.";
+/// The listener attribute of the NLB's TCP idle timeout, in seconds.
+pub const AWS_IDLE_TIMEOUT_ATTRIBUTE: &str = "tcp.idle_timeout.seconds";
+/// The NLB TCP idle timeout AWS accepts, and its default (AWS ELB docs,
+/// network/update-idle-timeout: 60–6000 seconds, 350 by default).
+pub const AWS_IDLE_TIMEOUT_RANGE: std::ops::RangeInclusive<u32> = 60..=6000;
+pub const AWS_IDLE_TIMEOUT_DEFAULT: u32 = 350;
 
 /// `{"ingress": true}` in a `cloud.google.com/neg` value (JSON).
 fn neg_asks_for_ingress(value: &str) -> bool {
@@ -484,6 +958,7 @@ pub const AWS_L4_TYPES: &[&str] = &["external", "nlb", "nlb-ip"];
 pub const AWS_TYPE_KEY: &str = AWS_TYPE;
 pub const AWS_SCHEME_KEY: &str = AWS_SCHEME;
 pub const AWS_TARGET_KEY: &str = AWS_TARGET;
+pub const OCI_TYPE_KEY: &str = OCI_TYPE;
 
 /// A label value in a controller preset.
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -1009,7 +1484,7 @@ mod tests {
 
     #[test]
     fn every_cloud_and_scheme_has_one_set() {
-        for cloud in [Cloud::Aws, Cloud::Gcp, Cloud::Azure] {
+        for &cloud in Cloud::ALL.iter().filter(|&&c| c != Cloud::None) {
             for scheme in [Scheme::InternetFacing, Scheme::Internal] {
                 assert_eq!(
                     CLOUD_SETS
@@ -1028,6 +1503,104 @@ mod tests {
             for (k, _) in set.annotations {
                 assert_eq!(cloud_of_key(k), Some(set.cloud), "{k}");
             }
+        }
+    }
+
+    #[test]
+    fn every_cloud_is_listed_once() {
+        use clap::ValueEnum;
+        let listed: Vec<&str> = Cloud::ALL.iter().map(|c| c.name()).collect();
+        let variants: Vec<String> = Cloud::value_variants()
+            .iter()
+            .map(|c| c.to_possible_value().unwrap().get_name().to_string())
+            .collect();
+        assert_eq!(listed, variants);
+    }
+
+    #[test]
+    fn lb_classes_omit_only_their_clouds_keys() {
+        for class in LB_CLASSES {
+            for key in class.omits {
+                assert_eq!(cloud_of_key(key), Some(class.cloud), "{}", class.class);
+            }
+        }
+        assert!(
+            l4_annotations_for_class(
+                Cloud::Gcp,
+                Scheme::InternetFacing,
+                TargetType::Ip,
+                Some("networking.gke.io/l4-regional-external")
+            )
+            .is_empty()
+        );
+        // A class of another cloud changes nothing in this cloud's set.
+        assert_eq!(
+            l4_annotations_for_class(
+                Cloud::Aws,
+                Scheme::InternetFacing,
+                TargetType::Ip,
+                Some("networking.gke.io/l4-regional-external")
+            )
+            .len(),
+            3
+        );
+    }
+
+    #[test]
+    fn value_conditions() {
+        let key = |k: &str, v: &str| l7_key(On::Service, k, Some(v)).is_some();
+        let backend = "service.beta.kubernetes.io/aws-load-balancer-backend-protocol";
+        assert!(key(backend, "ssl") && key(backend, " HTTPS") && !key(backend, "tcp"));
+        let tga = "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes";
+        assert!(key(
+            tga,
+            "stickiness.enabled=true, proxy_protocol_v2.enabled=true"
+        ));
+        assert!(key(&format!("{tga}.443"), "proxy_protocol_v2.enabled=True"));
+        assert!(!key(tga, "proxy_protocol_v2.enabled=false"));
+        assert!(!key(tga, "preserve_client_ip.enabled=true"));
+        let do_proto = "service.beta.kubernetes.io/do-loadbalancer-protocol";
+        assert!(key(do_proto, "http2") && !key(do_proto, "tcp"));
+        assert!(!key(
+            "service.beta.kubernetes.io/do-loadbalancer-tls-passthrough",
+            "true"
+        ));
+        let pp = "load-balancer.hetzner.cloud/uses-proxyprotocol";
+        assert!(key(pp, "t") && !key(pp, "false") && !key(pp, "yes"));
+        // The listener attributes (the NLB idle timeout) are Layer 4.
+        assert!(!key(
+            "service.beta.kubernetes.io/aws-load-balancer-listener-attributes.TCP-443",
+            "tcp.idle_timeout.seconds=3600"
+        ));
+    }
+
+    #[test]
+    fn attribute_removal_keeps_the_others() {
+        assert_eq!(
+            without_attribute(
+                "stickiness.enabled=true, proxy_protocol_v2.enabled=true,stickiness.type=source_ip",
+                PROXY_PROTOCOL_V2_ATTRIBUTE
+            ),
+            "stickiness.enabled=true,stickiness.type=source_ip"
+        );
+        assert_eq!(
+            without_attribute(
+                "proxy_protocol_v2.enabled=true",
+                PROXY_PROTOCOL_V2_ATTRIBUTE
+            ),
+            ""
+        );
+    }
+
+    #[test]
+    fn onprem_keys_belong_to_onprem() {
+        for key in [
+            "metallb.io/address-pool",
+            "metallb.io/loadBalancerIPs",
+            "metallb.universe.tf/allow-shared-ip",
+            "lbipam.cilium.io/ips",
+        ] {
+            assert_eq!(cloud_of_key(key), Some(Cloud::Onprem), "{key}");
         }
     }
 
@@ -1082,5 +1655,32 @@ mod tests {
             ["networking.gke.io/load-balancer-type"]
         );
         assert!(contradicting_keys(Cloud::Aws, Scheme::Internal).is_empty());
+        // Only with the other scheme's value: an explicit "public" setting stays.
+        let off = "load-balancer.hetzner.cloud/disable-public-network";
+        assert!(contradicts(
+            Cloud::Hetzner,
+            Scheme::InternetFacing,
+            off,
+            Some("true")
+        ));
+        assert!(!contradicts(
+            Cloud::Hetzner,
+            Scheme::InternetFacing,
+            off,
+            Some("false")
+        ));
+        let network = "service.beta.kubernetes.io/do-loadbalancer-network";
+        assert!(!contradicts(
+            Cloud::Digitalocean,
+            Scheme::InternetFacing,
+            network,
+            Some("EXTERNAL")
+        ));
+        assert!(contradicts(
+            Cloud::Digitalocean,
+            Scheme::InternetFacing,
+            network,
+            Some("INTERNAL")
+        ));
     }
 }

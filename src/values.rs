@@ -284,6 +284,18 @@ impl Plan {
 
     /// The cloud's Layer-4 set (with `--annotation` pairs) as wants under `at`.
     fn cloud_set(&mut self, config: &Config, at: &[&str], what: &str) {
+        self.cloud_set_where(config, at, what, |_| true);
+    }
+
+    /// The cloud set's keys that `carried` lets through; a note for the others (a Cilium
+    /// Ingress: Cilium copies only some prefixes onto its Service, as SE208 says).
+    fn cloud_set_where(
+        &mut self,
+        config: &Config,
+        at: &[&str],
+        what: &str,
+        carried: impl Fn(&str) -> bool,
+    ) {
         let Some(cloud) = config.cloud else {
             self.note(
                 Some(Code::SE102),
@@ -294,6 +306,14 @@ impl Plan {
         };
         let target = config.aws_target_type.unwrap_or(TargetType::Ip);
         for (k, v) in presets::l4_annotations(cloud, config.scheme, target) {
+            if !carried(k) {
+                self.note(
+                    Some(Code::SE208),
+                    format!("{k}: Cilium does not copy it from the Ingress onto its Service"),
+                    "add its prefix to Cilium's `ingressController.ingressLBAnnotationPrefixes`, then set it under `ingress.annotations`",
+                );
+                continue;
+            }
             let mut path = at.to_vec();
             path.push(k);
             self.want(
@@ -433,10 +453,11 @@ impl Plan {
             );
         }
         if controller.is_cilium() {
-            self.cloud_set(
+            self.cloud_set_where(
                 config,
                 INGRESS_ANNOTATIONS,
                 "the Ingress (Cilium copies them onto its Service)",
+                presets::cilium_copies,
             );
         }
         self.labels("ingress", &controller, config);

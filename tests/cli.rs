@@ -53,7 +53,7 @@ fn missing_cloud_is_a_usage_error_naming_the_choices() {
     assert_eq!(out.stdout, "");
     assert!(
         out.stderr
-            .contains("missing --cloud: choose one of aws, gcp, azure, none"),
+            .contains("missing --cloud: choose one of aws, gcp, azure, oci, digitalocean, hetzner, onprem, none"),
         "{}",
         out.stderr
     );
@@ -481,6 +481,175 @@ fn bash_completes_subcommand_options_controllers_and_rule_codes() {
         complete(&["spaces-expose", "check", "--rule", "SE403="]),
         ["SE403=off", "SE403=warn", "SE403=error"]
     );
+    assert_eq!(
+        complete(&["spaces-expose", "--cloud", "o"]),
+        ["oci", "onprem"]
+    );
+    assert_eq!(
+        complete(&["spaces-expose", "guide", "--cloud", "d"]),
+        ["digitalocean"]
+    );
+}
+
+/// `text` contains `needle` (the message shows the whole text).
+fn has(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
+}
+
+/// `text` does not contain `needle`.
+fn lacks(text: &str, needle: &str) {
+    assert!(!text.contains(needle), "{needle:?} unexpected in:\n{text}");
+}
+
+const OCI_SERVICE: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: spaces-router
+  namespace: upbound-system
+  annotations:
+    service.beta.kubernetes.io/oci-load-balancer-ssl-ports: \"443\"
+    metallb.io/address-pool: public
+spec:
+  type: LoadBalancer
+";
+
+/// Every way to name a cloud knows the new ones: the flag, the environment (also with
+/// Argo CD's prefix) and the config file; each gets its own set and strips the other
+/// clouds' keys.
+#[test]
+fn new_clouds_from_flag_environment_and_config_file() {
+    let flag = run(
+        cmd().args(["--cloud", "oci", "--scheme", "internal"]),
+        OCI_SERVICE,
+    );
+    assert_eq!(flag.code, 0, "{}", flag.stderr);
+    has(
+        &flag.stdout,
+        "oci.oraclecloud.com/load-balancer-type: \"nlb\"",
+    );
+    has(
+        &flag.stdout,
+        "oci-network-load-balancer.oraclecloud.com/internal: \"true\"",
+    );
+    lacks(&flag.stdout, "oci-load-balancer-ssl-ports");
+    lacks(&flag.stdout, "metallb.io");
+    has(
+        &flag.stderr,
+        "+2 annotations (oci), -1 L7 annotation, -1 other-cloud annotation",
+    );
+
+    let env = run(
+        cmd().env("ARGOCD_ENV_SPACES_EXPOSE_CLOUD", "onprem"),
+        OCI_SERVICE,
+    );
+    assert_eq!(env.code, 0, "{}", env.stderr);
+    has(&env.stdout, "metallb.io/address-pool: public");
+    lacks(&env.stdout, "oci-load-balancer-ssl-ports");
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    std::fs::write(&config, "cloud: digitalocean\nscheme: internal\n").unwrap();
+    let file = run(cmd().arg("--config").arg(&config), OCI_SERVICE);
+    assert_eq!(file.code, 0, "{}", file.stderr);
+    has(
+        &file.stdout,
+        "service.beta.kubernetes.io/do-loadbalancer-network: \"INTERNAL\"",
+    );
+    let env = run(cmd().env("SPACES_EXPOSE_CLOUD", "hetzner"), OCI_SERVICE);
+    assert_eq!(env.code, 0, "{}", env.stderr);
+    lacks(&env.stdout, "oci-load-balancer");
+}
+
+/// A known class of the cloud replaces keys of its set; a class of another cloud is an
+/// unfixable error: render warns, check fails.
+#[test]
+fn load_balancer_classes_shape_the_set_and_other_clouds_classes_warn() {
+    let gke = run(
+        cmd().args([
+            "--cloud",
+            "gcp",
+            "--lb-class",
+            "networking.gke.io/l4-regional-external",
+        ]),
+        CLUSTER_IP.replace("ClusterIP", "LoadBalancer").as_str(),
+    );
+    assert_eq!(gke.code, 0, "{}", gke.stderr);
+    has(
+        &gke.stdout,
+        "loadBalancerClass: \"networking.gke.io/l4-regional-external\"",
+    );
+    lacks(&gke.stdout, "l4-rbs");
+    let other = run(
+        cmd().args([
+            "--cloud",
+            "aws",
+            "--lb-class",
+            "networking.gke.io/l4-regional-external",
+        ]),
+        SERVICE,
+    );
+    assert_eq!(other.code, 0, "{}", other.stderr);
+    assert!(
+        other.stderr.contains("warning:") && other.stderr.contains("[SE114]"),
+        "{}",
+        other.stderr
+    );
+    let strict = run(
+        cmd().args([
+            "--cloud",
+            "aws",
+            "--lb-class",
+            "networking.gke.io/l4-regional-external",
+            "--strict",
+        ]),
+        SERVICE,
+    );
+    assert_eq!(
+        (strict.code, strict.stdout.as_str()),
+        (1, ""),
+        "{}",
+        strict.stderr
+    );
+    let check = run(
+        cmd().args(["check", "--cloud", "gcp", "--format", "json"]),
+        &format!(
+            "{}  loadBalancerClass: service.k8s.aws/nlb\n",
+            CLUSTER_IP.replace("ClusterIP", "LoadBalancer")
+        ),
+    );
+    assert_eq!(check.code, 1, "{}", check.stdout);
+    has(&check.stdout, "\"code\": \"SE114\"");
+    assert!(
+        check
+            .stdout
+            .contains("\"name\": \"load-balancer-class-mismatch\"")
+    );
+}
+
+/// `presets` lists every cloud, both schemes, and the load-balancer classes with their
+/// sources.
+#[test]
+fn presets_list_new_clouds_and_classes() {
+    let text = run(cmd().arg("presets"), "");
+    assert_eq!(text.code, 0);
+    for cloud in ["oci", "digitalocean", "hetzner", "onprem"] {
+        has(&text.stdout, &format!("  {cloud:<12} internal"));
+    }
+    for class in spaces_expose::presets::LB_CLASSES {
+        has(&text.stdout, class.class);
+        has(&text.stdout, class.source);
+    }
+    let json = run(cmd().args(["presets", "--format", "json"]), "");
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        value["loadBalancerClasses"].as_array().unwrap().len(),
+        spaces_expose::presets::LB_CLASSES.len()
+    );
+    assert_eq!(value["loadBalancerClasses"][2]["cloud"], "gcp");
+    assert_eq!(
+        value["clouds"].as_array().unwrap().len(),
+        2 * (spaces_expose::presets::Cloud::ALL.len() - 1)
+    );
 }
 
 #[test]
@@ -491,10 +660,9 @@ fn lone_carriage_returns_are_refused_with_their_position() {
     );
     assert_eq!(out.code, 2);
     assert_eq!(out.stdout, "");
-    assert!(
-        out.stderr.contains("<stdin>:3:5: document 2: invalid YAML: a carriage return that is not part of a CRLF line ending"),
-        "{}",
-        out.stderr
+    has(
+        &out.stderr,
+        "<stdin>:3:5: document 2: invalid YAML: a carriage return that is not part of a CRLF line ending",
     );
 }
 
@@ -521,12 +689,8 @@ spec:
     let args = ["--cloud=aws", "--mode=load-balancer"];
     let lenient = run(cmd().arg("diff").args(args), blocked);
     assert_eq!(lenient.code, 0, "{}", lenient.stderr);
-    assert!(
-        lenient.stdout.contains("+  type: \"LoadBalancer\""),
-        "{}",
-        lenient.stdout
-    );
-    assert!(lenient.stderr.contains("[SE403]"), "{}", lenient.stderr);
+    has(&lenient.stdout, "+  type: \"LoadBalancer\"");
+    has(&lenient.stderr, "[SE403]");
     for sub in [&["diff"][..], &[][..]] {
         let strict = run(cmd().args(sub).args(args).arg("--strict"), blocked);
         assert_eq!(
@@ -535,7 +699,7 @@ spec:
             "{sub:?}: {}",
             strict.stderr
         );
-        assert!(strict.stderr.contains("--strict"), "{}", strict.stderr);
+        has(&strict.stderr, "--strict");
     }
 }
 
@@ -669,7 +833,7 @@ fn config_value_errors_name_file_line_and_column() {
             assert_eq!(out.code, 2, "{text:?} {sub:?}: {}", out.stderr);
             let line = format!("{}{wanted}", path.display());
             assert!(out.stderr.contains(&line), "{text:?}: {}", out.stderr);
-            assert!(!out.stderr.contains("--service"), "{}", out.stderr);
+            lacks(&out.stderr, "--service");
             assert!(
                 !out.stderr.contains("line 2 column"),
                 "position twice: {}",
@@ -696,11 +860,7 @@ fn values_files_are_read_as_helm_reads_them() {
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     // The last `type` wins: load-balancer mode, so the ClusterIP Service converts.
-    assert!(
-        out.stdout.contains("type: \"LoadBalancer\""),
-        "{}",
-        out.stdout
-    );
+    has(&out.stdout, "type: \"LoadBalancer\"");
 }
 
 /// A values `provision` is read as the chart's `{{ if }}` reads it (the string "false"
@@ -725,7 +885,7 @@ fn values_booleans_are_truthy_and_label_maps_merge() {
         CLUSTER_IP,
     );
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("[SE205]"), "{}", out.stderr);
+    has(&out.stderr, "[SE205]");
     let out = run(
         cmd().args(["--cloud=aws"]).arg("--values").arg(&zero),
         CLUSTER_IP,
@@ -762,7 +922,7 @@ spec:
     assert_eq!(out.code, 0, "{}", out.stderr);
     // The old peer becomes the custom controller's, with the labels of both files.
     let peer = "        - namespaceSelector:\n            matchLabels:\n              ns: \"m\"\n          podSelector:\n            matchLabels:\n              a: \"b\"\n              c: \"d\"\n";
-    assert!(out.stdout.contains(peer), "{}", out.stdout);
+    has(&out.stdout, peer);
 }
 
 const NGINX_INGRESS: &str = "kind: Service

@@ -25,7 +25,7 @@ const CONTROLLERS: &[&[&str]] = &[
 
 #[test]
 fn every_cloud_mode_and_controller_family() {
-    for cloud in ["aws", "gcp", "azure", "none"] {
+    for cloud in spaces_expose::presets::Cloud::ALL.iter().map(|c| c.name()) {
         for mode in ["load-balancer", "ingress", "gateway"] {
             for controllers in CONTROLLERS {
                 let cloud_arg = format!("--cloud={cloud}");
@@ -113,4 +113,34 @@ fn every_cloud_mode_and_controller_family() {
             }
         }
     }
+}
+
+/// What a cloud needs beyond the annotations: Hetzner's private network for an internal
+/// load balancer, an address pool on premises, EKS Auto Mode instead of the AWS Load
+/// Balancer Controller, the AWS webhook's class, and that a class is immutable.
+#[test]
+fn cloud_prerequisites_and_load_balancer_classes() {
+    let lb = "--mode=load-balancer";
+    let says = |args: &[&str], text: &str, want: bool| {
+        let out = guide(args).stdout;
+        assert_eq!(out.contains(text), want, "{args:?} / {text:?}:\n{out}");
+    };
+    says(
+        &["--cloud=hetzner", "--scheme=internal", lb],
+        "HCLOUD_NETWORK",
+        true,
+    );
+    says(&["--cloud=hetzner", lb], "HCLOUD_NETWORK", false);
+    says(&["--cloud=onprem", lb], "CiliumLoadBalancerIPPool", true);
+    let auto = ["--cloud=aws", lb, "--lb-class=eks.amazonaws.com/nlb"];
+    says(&auto, "EKS Auto Mode builds the NLB", true);
+    says(&auto, "AWS Load Balancer Controller must run", false);
+    says(&auto, "is immutable", true);
+    says(&["--cloud=aws", lb], "enableServiceMutatorWebhook", true);
+    says(
+        &["--cloud=oci", lb],
+        ".status.loadBalancer.ingress[0].ip",
+        true,
+    );
+    says(&["--cloud=digitalocean", lb], "an A record", true);
 }

@@ -163,7 +163,7 @@ fn cases(failures: &mut Vec<String>) -> Vec<(String, String, String)> {
             }
         }
         for target in targets {
-            for cloud in ["aws", "gcp", "azure"] {
+            for cloud in ["aws", "gcp", "azure", "oci", "digitalocean", "hetzner"] {
                 let args = [
                     "--cloud",
                     cloud,

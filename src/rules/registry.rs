@@ -24,6 +24,9 @@ pub enum Code {
     SE110,
     SE111,
     SE112,
+    SE113,
+    SE114,
+    SE115,
     SE201,
     SE202,
     SE203,
@@ -85,7 +88,7 @@ impl Code {
             return Family::Values;
         }
         match self as u8 {
-            c if c <= Code::SE112 as u8 => Family::Service,
+            c if c <= Code::SE115 as u8 => Family::Service,
             c if c <= Code::SE208 as u8 => Family::Ingress,
             c if c <= Code::SE308 as u8 => Family::Gateway,
             c if c <= Code::SE407 as u8 => Family::NetworkPolicy,
@@ -260,9 +263,10 @@ const fn rule(
 /// The codes as text, in the order of [`Code`].
 const CODE_NAMES: &[&str] = &[
     "SE101", "SE102", "SE103", "SE104", "SE105", "SE106", "SE107", "SE108", "SE109", "SE110",
-    "SE111", "SE112", "SE201", "SE202", "SE203", "SE204", "SE205", "SE206", "SE207", "SE208",
-    "SE301", "SE302", "SE303", "SE304", "SE305", "SE306", "SE307", "SE308", "SE401", "SE402",
-    "SE403", "SE404", "SE405", "SE406", "SE407", "SE501", "SE502", "SE503", "SE504",
+    "SE111", "SE112", "SE113", "SE114", "SE115", "SE201", "SE202", "SE203", "SE204", "SE205",
+    "SE206", "SE207", "SE208", "SE301", "SE302", "SE303", "SE304", "SE305", "SE306", "SE307",
+    "SE308", "SE401", "SE402", "SE403", "SE404", "SE405", "SE406", "SE407", "SE501", "SE502",
+    "SE503", "SE504",
     // The values family (Spaces values files, `check --values`, `values --values`).
     "SE601", "SE602", "SE603", "SE604", "SE605", "SE606", "SE607", "SE608", "SE609", "SE610",
     "SE611", "SE612", "SE613", "SE614",
@@ -274,8 +278,12 @@ pub const RULES: &[Rule] = &[
         summary: "a target Service carries an annotation that makes its load balancer work at Layer 7",
         rationale: "Spaces clients (kubectl, Argo CD) hold watch connections open for hours, and \
             spaces-router authenticates them with client certificates, so every hop before the \
-            router must pass TCP through. Annotations such as `aws-load-balancer-backend-protocol`, \
-            the Classic ELB `aws-load-balancer-connection-idle-timeout`, GKE's `backend-config` and \
+            router must pass TCP through. Annotations such as `aws-load-balancer-backend-protocol` \
+            with `ssl`, `http` or `https` (`tcp` is Layer 4 and stays), the Classic ELB \
+            `aws-load-balancer-connection-idle-timeout`, HTTP protocols on DigitalOcean \
+            (`do-loadbalancer-protocol` `http`, `https`, `http2`, `http3`), Hetzner \
+            (`load-balancer.hetzner.cloud/protocol` `http`, `https`) and OCI \
+            (`oci-load-balancer-backend-protocol` `HTTP`, `GRPC`), GKE's `backend-config` and \
             `app-protocols`, or a `cloud.google.com/neg` that asks for `\"ingress\": true` belong to \
             HTTP load balancers, which time those connections out. An `aws-load-balancer-type` \
             other than `external`, `nlb` or `nlb-ip` asks for a Classic ELB.",
@@ -331,7 +339,9 @@ pub const RULES: &[Rule] = &[
             listeners that decrypt traffic with an ACM certificate; the negotiation and ALPN \
             policies only exist for such listeners. spaces-router then never sees the client \
             certificate that authenticates a Spaces user, and the TLS listener's fixed 350 s idle \
-            timeout applies.",
+            timeout applies. The same holds for OCI's `oci-load-balancer-ssl-ports` and \
+            `-tls-secret`, DigitalOcean's `do-loadbalancer-tls-ports` and certificate keys, and \
+            Hetzner's `http-certificates` and managed-certificate keys.",
         bad: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-ssl-cert: \"arn:aws:acm:...\"\n    service.beta.kubernetes.io/aws-load-balancer-ssl-ports: \"443\"\n",
         good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n",
         fix: "serve the certificate from spaces-router (externalTLS) and remove the TLS keys; render strips them",
@@ -347,10 +357,16 @@ pub const RULES: &[Rule] = &[
         summary: "PROXY protocol is enabled on the router's load balancer",
         rationale: "With PROXY protocol the load balancer sends a PROXY header before the client's \
             bytes. spaces-router expects a TLS ClientHello as the first bytes of a connection, so \
-            every handshake fails.",
-        bad: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-proxy-protocol: \"*\"\n",
-        good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n",
-        fix: "remove the PROXY protocol annotation; render strips it",
+            every handshake fails. On AWS PROXY protocol is turned on by \
+            `aws-load-balancer-proxy-protocol`, `aws-load-balancer-proxy-protocol-per-target-group`, \
+            or `proxy_protocol_v2.enabled=true` in `aws-load-balancer-target-group-attributes` (also \
+            per port, `….<port>`), the form most charts use; elsewhere by OCI's \
+            `oci-load-balancer-connection-proxy-protocol-version` and NLB `is-ppv2-enabled`, \
+            DigitalOcean's `do-loadbalancer-enable-proxy-protocol` and Hetzner's \
+            `uses-proxyprotocol` when true.",
+        bad: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-target-group-attributes: \"preserve_client_ip.enabled=true,proxy_protocol_v2.enabled=true\"\n",
+        good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-target-group-attributes: \"preserve_client_ip.enabled=true\"\n",
+        fix: "turn PROXY protocol off; render strips the annotation, and from a target-group attribute list only the proxy_protocol_v2.enabled pair (the other attributes stay)",
         ..rule(
             Code::SE105,
             "proxy-protocol-enabled",
@@ -378,13 +394,14 @@ pub const RULES: &[Rule] = &[
         )
     },
     Rule {
-        summary: "the Azure TCP idle timeout is not a whole number of minutes from 4 to 30",
+        summary: "the Azure TCP idle timeout is not a whole number of minutes from 4 to 100",
         rationale: "`service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout` is in whole \
-            minutes and cloud-provider-azure accepts 4 to 30 (topics/loadbalancer.md); any other \
-            value makes the Service fail to reconcile, so the load balancer is never updated.",
-        bad: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout: \"60\"\n",
-        good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout: \"30\"\n",
-        fix: "use a whole number from 4 to 30; render leaves the value alone",
+            minutes and cloud-provider-azure accepts 4 to 100 since v1.28.0 (4 to 30 before; \
+            pkg/provider/azure_loadbalancer.go); any other value makes the Service fail to \
+            reconcile, so the load balancer is never updated.",
+        bad: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout: \"120\"\n",
+        good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout: \"100\"\n",
+        fix: "use a whole number from 4 to 100 (clusters older than cloud-provider-azure v1.28.0: 4 to 30); render leaves the value alone",
         ..rule(
             Code::SE107,
             "azure-idle-timeout-out-of-range",
@@ -395,15 +412,18 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         summary: "an Azure load balancer probes the router's HTTPS port with HTTP and expects 200",
-        rationale: "Since Kubernetes 1.24 cloud-provider-azure derives the health probe from a \
-            port's `appProtocol`: `http` or `https` gives an HTTP(S) probe of `/` that wants a 200. \
-            spaces-router's port is `appProtocol: https` and answers unauthenticated requests \
-            with 401, so every backend looks unhealthy. A per-port override \
-            `service.beta.kubernetes.io/port_<port>_health-probe_protocol: \"tcp\"` keeps a TCP \
-            probe. Not verified on AKS, hence a warning.",
+        rationale: "cloud-provider-azure picks each port's health-probe protocol from the \
+            per-port `service.beta.kubernetes.io/port_<port>_health-probe_protocol`, else the \
+            port's `appProtocol`, else `azure-load-balancer-health-probe-protocol`, else TCP \
+            (pkg/provider/azure_loadbalancer_healthprobe.go). `http` or `https` gives a probe of \
+            `/` that wants a 200; spaces-router's port is `appProtocol: https` and answers \
+            unauthenticated requests with 401, so every backend looks unhealthy. The global \
+            annotation does not help: `appProtocol` comes first. With `externalTrafficPolicy: \
+            Local` the load balancer probes kube-proxy's health-check node port instead, and \
+            there is no finding. Not verified on AKS, hence a warning.",
         bad: "# with --cloud azure\nkind: Service\nmetadata:\n  name: spaces-router\nspec:\n  type: LoadBalancer\n  ports:\n    - name: https\n      appProtocol: https\n      port: 443\n",
         good: "# with --cloud azure\nkind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/port_443_health-probe_protocol: \"tcp\"\nspec:\n  type: LoadBalancer\n  ports:\n    - name: https\n      appProtocol: https\n      port: 443\n",
-        fix: "add the per-port TCP probe annotation (render: --annotation service.beta.kubernetes.io/port_<port>_health-probe_protocol=tcp)",
+        fix: "set the per-port probe protocol to tcp (router.proxy.service.annotations); render adds or replaces service.beta.kubernetes.io/port_<port>_health-probe_protocol: \"tcp\"",
         ..rule(
             Code::SE108,
             "azure-https-health-probe",
@@ -465,6 +485,48 @@ pub const RULES: &[Rule] = &[
         ..rule(
             Code::SE112,
             "aws-load-balancer-type-changes",
+            Level::Warn,
+            Needs::Cloud,
+            FixKind::Warns,
+        )
+    },
+    Rule {
+        summary: "an AWS NLB listener's TCP idle timeout is invalid, or shorter than the NLB's default",
+        rationale: "`service.beta.kubernetes.io/aws-load-balancer-listener-attributes.TCP-<port>: tcp.idle_timeout.seconds=<n>` sets the NLB's TCP idle timeout for that listener (Layer 4: it stays on AWS). AWS accepts 60 to 6000 seconds and uses 350 by default (ELB docs, update-idle-timeout); another value fails the listener update. A value under 350 closes idle watch connections (kubectl, Argo CD) sooner than an NLB without the attribute would.",
+        bad: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-listener-attributes.TCP-443: \"tcp.idle_timeout.seconds=60\"\n",
+        good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-listener-attributes.TCP-443: \"tcp.idle_timeout.seconds=3600\"\n",
+        fix: "use a whole number of seconds from 350 to 6000 (or drop the attribute for the default 350); render leaves the value alone",
+        ..rule(
+            Code::SE113,
+            "aws-nlb-idle-timeout-out-of-range",
+            Level::Warn,
+            Needs::Nothing,
+            FixKind::Warns,
+        )
+    },
+    Rule {
+        summary: "a LoadBalancer target's loadBalancerClass belongs to another cloud, or decides the other scheme",
+        rationale: "A Service with spec.loadBalancerClass is served only by the controller that owns the class; every other controller ignores it (kubernetes-sigs/aws-load-balancer-controller pkg/service/service_utils.go). A GKE class on AWS, or an AWS class on GKE, leaves the Service without a load balancer. GKE's regional classes also decide the scheme: networking.gke.io/l4-regional-internal is internal whatever --scheme says. The classes are listed by `spaces-expose presets`.",
+        bad: "# with --cloud aws\nkind: Service\nmetadata:\n  name: spaces-router\nspec:\n  type: LoadBalancer\n  loadBalancerClass: networking.gke.io/l4-regional-external\n",
+        good: "# with --cloud aws\nkind: Service\nmetadata:\n  name: spaces-router\nspec:\n  type: LoadBalancer\n  loadBalancerClass: service.k8s.aws/nlb\n",
+        fix: "use a class of the cluster's cloud (or none); the field is immutable, so re-create the Service with it",
+        ..rule(
+            Code::SE114,
+            "load-balancer-class-mismatch",
+            Level::Error,
+            Needs::Nothing,
+            FixKind::Warns,
+        )
+    },
+    Rule {
+        summary: "render changes a target Service's OCI load-balancer type",
+        rationale: "`oci.oraclecloud.com/load-balancer-type: nlb` gives a Network Load Balancer, which passes TCP through; without it, or with `lb`, OCI builds its flexible Load Balancer, a proxy that ends the TCP connection (oracle/oci-cloud-controller-manager pkg/cloudprovider/providers/oci/load_balancer_spec.go). The cloud-controller-manager looks its load balancer up with the client of the current type (load_balancer.go), so a changed type builds a new load balancer under a new address and may leave the old one behind: DNS must follow, and the old one may have to be deleted by hand.",
+        bad: "# with --cloud oci\nkind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    oci.oraclecloud.com/load-balancer-type: \"lb\"\nspec:\n  type: LoadBalancer\n",
+        good: "# with --cloud oci\nkind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    oci.oraclecloud.com/load-balancer-type: \"nlb\"\nspec:\n  type: LoadBalancer\n",
+        fix: "set the type in the upgrade that first makes the Service a LoadBalancer; after this upgrade, point DNS at the new address and delete a left-over load balancer",
+        ..rule(
+            Code::SE115,
+            "oci-load-balancer-type-changes",
             Level::Warn,
             Needs::Cloud,
             FixKind::Warns,

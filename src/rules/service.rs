@@ -1,4 +1,4 @@
-//! SE101–SE110: the target Services (`--service`, default `spaces-router`).
+//! SE101–SE115: the target Services (`--service`, default `spaces-router`).
 //!
 //! A target Service of type LoadBalancer (or one that SE109 makes one) gets the
 //! cloud's Layer-4 set; every target loses the L7, TLS-termination and other clouds'
@@ -6,17 +6,22 @@
 
 use crate::config::{Config, Mode};
 use crate::manifest::Obj;
-use crate::presets::{self, Cloud, HELM4_FILENAME_ANNOTATION, On, Why};
+use crate::presets::{self, Cloud, HELM4_FILENAME_ANNOTATION, On, When, Why};
 use crate::router;
 use crate::yaml::write::Fragment;
 use crate::yaml::{NodeId, Tree};
 
 use super::{Code, Ctx, Edit, Note, Remedy, fix};
 
-/// Azure's TCP idle timeout, whole minutes; cloud-provider-azure accepts 4–30
-/// (site/content/en/topics/loadbalancer.md).
+/// Azure's TCP idle timeout, whole minutes; cloud-provider-azure accepts 4–100 since
+/// v1.28.0 (pkg/provider/azure_loadbalancer.go, getExpectedLoadBalancingRulePropertiesForPort:
+/// idleTimoutMin 4, idleTimeoutMax 100).
 const AZURE_IDLE_TIMEOUT: &str = "service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout";
-const AZURE_IDLE_RANGE: std::ops::RangeInclusive<u32> = 4..=30;
+const AZURE_IDLE_RANGE: std::ops::RangeInclusive<u32> = 4..=100;
+/// The Azure probe protocol for every port without a per-port setting or `appProtocol`
+/// (cloud-provider-azure pkg/consts/consts.go ServiceAnnotationLoadBalancerHealthProbeProtocol).
+const AZURE_PROBE_PROTOCOL: &str =
+    "service.beta.kubernetes.io/azure-load-balancer-health-probe-protocol";
 
 pub(super) fn run(ctx: &mut Ctx) {
     let targets = router::target_services(ctx.stream, ctx.config);
@@ -145,12 +150,26 @@ pub(super) fn l4_gaps(
     cloud: Cloud,
     extra: &[(String, String)],
 ) -> Gaps {
+    l4_gaps_for_class(tree, map, config, cloud, extra, None)
+}
+
+/// [`l4_gaps`] for a Service whose `spec.loadBalancerClass` is `class`: a known class
+/// of the cloud makes some keys of the set unnecessary (presets `LB_CLASSES`).
+pub(super) fn l4_gaps_for_class(
+    tree: &Tree,
+    map: Option<NodeId>,
+    config: &Config,
+    cloud: Cloud,
+    extra: &[(String, String)],
+    class: Option<&str>,
+) -> Gaps {
     let mut gaps = Gaps::default();
     let target = config.aws_target_type.unwrap_or_default();
-    let mut set: Vec<(String, String)> = presets::l4_annotations(cloud, config.scheme, target)
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let mut set: Vec<(String, String)> =
+        presets::l4_annotations_for_class(cloud, config.scheme, target, class)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
     for (k, v) in extra {
         set.retain(|(key, _)| key != k);
         set.push((k.clone(), v.clone()));
@@ -177,10 +196,9 @@ pub(super) fn l4_gaps(
     }
     if let Some(m) = map {
         // Every entry of such a key, a repeated one's too.
-        let contradicting = presets::contradicting_keys(cloud, config.scheme);
-        for &(k, _) in tree.entries(m) {
+        for &(k, v) in tree.entries(m) {
             let key = tree.scalar(k).filter(|key| {
-                contradicting.contains(key)
+                presets::contradicts(cloud, config.scheme, key, tree.scalar(v))
                     && !config.keep_annotations.iter().any(|keep| keep == key)
             });
             if let Some(key) = key {
@@ -232,9 +250,15 @@ fn service(ctx: &mut Ctx, svc: &Obj) {
     // annotations in one upsert: the first finding that needs it carries it.
     let mut adds: Vec<(String, String)> = Vec::new();
     let cloud = config.cloud;
+    // The class the Service will have: `--lb-class` (SE111 sets it), else its own.
+    let class = config
+        .lb_class
+        .as_deref()
+        .filter(|_| ctx.enabled(Code::SE111))
+        .or_else(|| tree.str_at(svc.node, &["spec", "loadBalancerClass"]));
     let gaps = match cloud {
         Some(cloud) if load_balancer && ctx.enabled(Code::SE102) => {
-            l4_gaps(tree, annotations, config, cloud, &config.annotations)
+            l4_gaps_for_class(tree, annotations, config, cloud, &config.annotations, class)
         }
         _ => Gaps::default(),
     };
@@ -265,6 +289,18 @@ fn service(ctx: &mut Ctx, svc: &Obj) {
                     Remedy::Warn,
                 );
             }
+            if k == presets::OCI_TYPE_KEY {
+                ctx.report(
+                    Code::SE115,
+                    svc,
+                    *node,
+                    format!(
+                        "oci.oraclecloud.com/load-balancer-type changes from {:?} to {want:?}: OCI builds a new Network Load Balancer under a new address and may leave the old load balancer behind; point DNS at the new address and delete the old one if it remains",
+                        tree.scalar(*node).unwrap_or_default()
+                    ),
+                    Remedy::Warn,
+                );
+            }
         }
         let mut edits = set_edits(svc.node, &["metadata", "annotations"], annotations, &gaps);
         adds = gaps.pairs();
@@ -283,12 +319,7 @@ fn service(ctx: &mut Ctx, svc: &Obj) {
                 .map(|p| (p.key.clone(), "tcp".to_string()))
                 .collect();
             merge_into_upsert(&mut edits, svc.node, &pairs);
-            notes.push(Note::count(
-                "+",
-                pairs.len(),
-                "health-probe annotation",
-                " (tcp)",
-            ));
+            notes.extend(probe_notes(&probes));
         }
         ctx.report(Code::SE102, svc, at, message, fix(svc, edits, notes));
         for probe in probes {
@@ -300,16 +331,11 @@ fn service(ctx: &mut Ctx, svc: &Obj) {
             .iter()
             .map(|p| (p.key.clone(), "tcp".to_string()))
             .collect();
+        let notes = probe_notes(&probes);
         for (i, probe) in probes.into_iter().enumerate() {
             let remedy = if i == 0 {
                 let edits = vec![annotations_upsert(svc.node, &pairs)];
-                let notes = vec![Note::count(
-                    "+",
-                    pairs.len(),
-                    "health-probe annotation",
-                    " (tcp)",
-                )];
-                fix(svc, edits, notes)
+                fix(svc, edits, notes.clone())
             } else {
                 Remedy::Shared
             };
@@ -321,7 +347,51 @@ fn service(ctx: &mut Ctx, svc: &Obj) {
     }
     if load_balancer {
         lb_class(ctx, svc);
+        class_mismatch(ctx, svc, class);
     }
+}
+
+/// SE114: a known load-balancer class that another cloud's controller owns (no
+/// controller of this cloud builds anything for it), or that decides the other scheme.
+fn class_mismatch(ctx: &mut Ctx, svc: &Obj, class: Option<&str>) {
+    let Some(known) = class.and_then(presets::lb_class) else {
+        return;
+    };
+    let config = ctx.config;
+    let cloud = config.cloud.filter(|&c| c != Cloud::None);
+    let problem = if let Some(cloud) = cloud
+        && known.cloud != cloud
+    {
+        format!(
+            "loadBalancerClass {:?} belongs to {}, and --cloud is {}: that cloud's controllers ignore the Service, and it gets no load balancer",
+            known.class,
+            known.cloud.name(),
+            cloud.name()
+        )
+    } else if let Some(scheme) = known.scheme
+        && scheme != config.scheme
+    {
+        format!(
+            "loadBalancerClass {:?} builds an {} load balancer, and --scheme is {}",
+            known.class,
+            scheme.name(),
+            config.scheme.name()
+        )
+    } else {
+        return;
+    };
+    let tree = svc.tree;
+    let at = tree
+        .path(svc.node, &["spec", "loadBalancerClass"])
+        .or_else(|| tree.path(svc.node, &["spec", "type"]))
+        .unwrap_or(svc.node);
+    ctx.report(
+        Code::SE114,
+        svc,
+        at,
+        format!("Service {}: {problem}", svc.name),
+        Remedy::Warn,
+    );
 }
 
 /// SE111: `--lb-class` sets `spec.loadBalancerClass`, which the API server accepts only
@@ -493,12 +563,35 @@ fn keys(ctx: &mut Ctx, svc: &Obj, map: NodeId, set: &[String], load_balancer: bo
                 Why::TlsTermination => (Code::SE104, "TLS-termination annotation"),
                 Why::ProxyProtocol => (Code::SE105, "PROXY protocol annotation"),
             };
+            // An attribute list loses only the attribute; the others stay, unless the
+            // key is another cloud's, which goes whole (SE103 would take the rest).
+            let foreign = cloud.is_some_and(|c| {
+                c != Cloud::None && presets::cloud_of_key(key).is_some_and(|owner| owner != c)
+            }) && ctx.enabled(Code::SE103);
+            let remedy = match (entry.when, value) {
+                (When::AttributeTrue(name), Some(value)) if !foreign => {
+                    let rest = presets::without_attribute(value, name);
+                    if rest.is_empty() {
+                        remove("L7 annotation")
+                    } else {
+                        fix(
+                            svc,
+                            vec![Edit::Upsert {
+                                map,
+                                pairs: vec![(key.to_string(), Fragment::str(&rest))],
+                            }],
+                            vec![Note::count("-", 1, "PROXY protocol attribute", "")],
+                        )
+                    }
+                }
+                _ => remove("L7 annotation"),
+            };
             ctx.report(
                 code,
                 svc,
                 k,
                 format!("{what} {key} on Service {}: {}", svc.name, entry.note),
-                remove("L7 annotation"),
+                remedy,
             );
             continue;
         }
@@ -551,6 +644,12 @@ fn keys(ctx: &mut Ctx, svc: &Obj, map: NodeId, set: &[String], load_balancer: bo
             );
             continue;
         }
+        if load_balancer
+            && let Some(listener) = key.strip_prefix(presets::AWS_LISTENER_ATTRIBUTES_PREFIX)
+            && listener.starts_with("TCP-")
+        {
+            aws_idle_timeout(ctx, svc, v, key, value);
+        }
         if key == AZURE_IDLE_TIMEOUT && load_balancer {
             let ok = value
                 .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
@@ -572,6 +671,47 @@ fn keys(ctx: &mut Ctx, svc: &Obj, map: NodeId, set: &[String], load_balancer: bo
             }
         }
     }
+}
+
+/// SE113: the NLB TCP idle timeout of a listener (`tcp.idle_timeout.seconds` in its
+/// listener attributes) that AWS rejects (outside 60–6000 s), or that is shorter than
+/// the NLB's default of 350 s: idle watches are cut sooner than without it.
+fn aws_idle_timeout(ctx: &mut Ctx, svc: &Obj, node: NodeId, key: &str, value: Option<&str>) {
+    let Some(seconds) = value.and_then(|v| {
+        presets::attribute_pairs(v)
+            .filter(|&(k, _)| k == presets::AWS_IDLE_TIMEOUT_ATTRIBUTE)
+            .map(|(_, v)| v)
+            .last()
+    }) else {
+        return;
+    };
+    let range = presets::AWS_IDLE_TIMEOUT_RANGE;
+    let default = presets::AWS_IDLE_TIMEOUT_DEFAULT;
+    let number = Some(seconds)
+        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|s| s.parse::<u32>().ok());
+    let problem = match number {
+        Some(n) if range.contains(&n) && n >= default => return,
+        Some(n) if range.contains(&n) => format!(
+            "is shorter than the NLB's default of {default} s: watch connections that stay idle longer are cut"
+        ),
+        _ => format!(
+            "is not a whole number of seconds from {} to {}: AWS rejects the listener attribute",
+            range.start(),
+            range.end()
+        ),
+    };
+    ctx.report(
+        Code::SE113,
+        svc,
+        node,
+        format!(
+            "{} {seconds:?} in {key} on Service {} {problem}",
+            presets::AWS_IDLE_TIMEOUT_ATTRIBUTE,
+            svc.name
+        ),
+        Remedy::Warn,
+    );
 }
 
 /// SE106: the AWS Load Balancer Controller's default scheme is internal. Answered by
@@ -626,10 +766,29 @@ struct Probe {
     node: NodeId,
     key: String,
     message: String,
+    /// The per-port key is there with another protocol: the fix replaces its value.
+    replaces: bool,
 }
 
-/// SE108: on Azure an `appProtocol: http(s)` port gets an HTTP probe that wants 200;
-/// the per-port `tcp` override fixes it.
+/// `+1 health-probe annotation (tcp)`, `~1 health-probe annotation changed (tcp)`.
+fn probe_notes(probes: &[Probe]) -> Vec<Note> {
+    let changed = probes.iter().filter(|p| p.replaces).count();
+    let added = probes.len() - changed;
+    [("+", added, " (tcp)"), ("~", changed, " changed to tcp")]
+        .into_iter()
+        .filter(|&(_, n, _)| n > 0)
+        .map(|(sign, n, suffix)| Note::count(sign, n, "health-probe annotation", suffix))
+        .collect()
+}
+
+/// SE108: the Azure health probe of each TCP port resolves its protocol the way
+/// cloud-provider-azure does (pkg/provider/azure_loadbalancer_healthprobe.go,
+/// buildHealthProbeRulesForPort): the per-port
+/// `service.beta.kubernetes.io/port_<port>_health-probe_protocol`, else the port's
+/// `appProtocol`, else `azure-load-balancer-health-probe-protocol`, else TCP. HTTP or
+/// HTTPS wants 200 from `/`, and the router answers 401. With
+/// `externalTrafficPolicy: Local` the probe goes to kube-proxy's health-check node port
+/// instead. The per-port `tcp` override fixes it.
 fn azure_probes(
     ctx: &Ctx,
     svc: &Obj,
@@ -640,38 +799,50 @@ fn azure_probes(
     if ctx.config.cloud != Some(Cloud::Azure) || !load_balancer || !ctx.enabled(Code::SE108) {
         return Vec::new();
     }
-    let Some(ports) = tree.path(svc.node, &["spec", "ports"]) else {
+    let local = tree
+        .str_at(svc.node, &["spec", "externalTrafficPolicy"])
+        .is_some_and(|p| p.eq_ignore_ascii_case("Local"));
+    let Some(ports) = tree.path(svc.node, &["spec", "ports"]).filter(|_| !local) else {
         return Vec::new();
     };
+    let annotation = |key: &str| {
+        annotations
+            .and_then(|m| tree.get(m, key))
+            .and_then(|v| tree.scalar(v).map(|s| (v, s.trim())))
+    };
+    let global = annotation(AZURE_PROBE_PROTOCOL);
     let mut probes = Vec::new();
     for &port in tree.items(ports) {
-        let Some(proto) = tree.get(port, "appProtocol") else {
-            continue;
-        };
-        let Some(app) = tree.scalar(proto) else {
-            continue;
-        };
-        if !app.eq_ignore_ascii_case("https") && !app.eq_ignore_ascii_case("http") {
+        let protocol = tree.str_at(port, &["protocol"]).unwrap_or("TCP");
+        if !protocol.eq_ignore_ascii_case("TCP") {
             continue;
         }
         let Some(number) = tree.str_at(port, &["port"]) else {
             continue;
         };
         let key = format!("service.beta.kubernetes.io/port_{number}_health-probe_protocol");
-        let overridden = annotations
-            .and_then(|m| tree.get(m, &key))
-            .and_then(|v| tree.scalar(v))
-            .is_some_and(|v| v.eq_ignore_ascii_case("tcp"));
-        if !overridden {
-            probes.push(Probe {
-                node: proto,
-                message: format!(
-                    "port {number} of Service {} has appProtocol {app}: the Azure health probe requests / and wants 200 (spaces-router answers 401); add {key}: \"tcp\"",
-                    svc.name
-                ),
-                key,
-            });
+        let app = tree
+            .get(port, "appProtocol")
+            .and_then(|n| tree.scalar(n).map(|s| (n, s.trim())));
+        let per_port = annotation(&key);
+        let (node, value, from) = match (per_port, app, global) {
+            (Some((n, v)), _, _) => (n, v, key.clone()),
+            (None, Some((n, v)), _) => (n, v, "its appProtocol".to_string()),
+            (None, None, Some((n, v))) => (n, v, AZURE_PROBE_PROTOCOL.to_string()),
+            (None, None, None) => continue,
+        };
+        if !value.eq_ignore_ascii_case("https") && !value.eq_ignore_ascii_case("http") {
+            continue;
         }
+        probes.push(Probe {
+            node,
+            message: format!(
+                "the Azure health probe for port {number} of Service {} is {value} (from {from}): it requests / and wants 200, and spaces-router answers 401; set {key}: \"tcp\"",
+                svc.name
+            ),
+            key,
+            replaces: per_port.is_some(),
+        });
     }
     probes
 }

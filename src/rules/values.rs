@@ -13,13 +13,16 @@ use super::finding::{Edit, Finding, Fix, Remedy};
 use super::registry::Code;
 
 /// The values twin of each rule on the rendered manifests whose fix values can make:
-/// `check --values` reports the twin at the line of the values file that causes it.
+/// `check --values` reports the twin at the line of the values file that causes it. A
+/// rule may have two: the one that applies depends on the options (SE106 is answered by
+/// the Layer-4 set on AWS, SE602, and by dropping the foreign AWS type elsewhere, SE603).
 pub const TWINS: &[(Code, Code)] = &[
     (Code::SE101, Code::SE601),
     (Code::SE104, Code::SE601),
     (Code::SE105, Code::SE601),
     (Code::SE102, Code::SE602),
     (Code::SE106, Code::SE602),
+    (Code::SE106, Code::SE603),
     (Code::SE108, Code::SE602),
     (Code::SE103, Code::SE603),
     (Code::SE109, Code::SE604),
@@ -291,14 +294,37 @@ impl Lint<'_, '_> {
                         "Layer-7 annotation {key} in router.proxy.service.annotations: {}",
                         entry.note
                     );
-                    self.remove(Code::SE601, map, k, message);
+                    // An attribute list loses only the attribute, as render does; another
+                    // cloud's key goes whole.
+                    let foreign = cloud.is_some_and(|c| {
+                        c != Cloud::None
+                            && presets::cloud_of_key(key).is_some_and(|owner| owner != c)
+                    });
+                    let rest = match (entry.when, value) {
+                        (presets::When::AttributeTrue(name), Some(value)) if !foreign => {
+                            presets::without_attribute(value, name)
+                        }
+                        _ => String::new(),
+                    };
+                    if rest.is_empty() {
+                        self.remove(Code::SE601, map, k, message);
+                    } else {
+                        let mut path: Vec<String> = values::SERVICE_ANNOTATIONS
+                            .iter()
+                            .map(|s| (*s).to_string())
+                            .collect();
+                        path.push(key.to_string());
+                        let remedy =
+                            self.fix(vec![values::set_at(self.root, &path, &Val::Str(rest))]);
+                        self.report(Code::SE601, k, message, remedy);
+                    }
                     continue;
                 }
                 let Some(cloud) = cloud.filter(|&c| c != Cloud::None) else {
                     continue;
                 };
                 let foreign = presets::cloud_of_key(key).is_some_and(|c| c != cloud)
-                    || presets::contradicting_keys(cloud, self.config.scheme).contains(&key);
+                    || presets::contradicts(cloud, self.config.scheme, key, value);
                 let wanted = self
                     .plan
                     .under(values::SERVICE_ANNOTATIONS)

@@ -32,7 +32,6 @@ impl Choices for FromList<'_> {
     }
 }
 
-const CLOUDS: &[&str] = &["aws", "gcp", "azure", "none"];
 /// Controllers that never add a document, and cilium, which adds one.
 const CONTROLLERS: &[&str] = &[
     "traefik",
@@ -62,6 +61,9 @@ const ANNOTATION_KEYS: &[&str] = &[
     "traefik.ingress.kubernetes.io/router.tls",
     "meta.helm.sh/release-name",
     "example.com/free",
+    "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes",
+    "service.beta.kubernetes.io/do-loadbalancer-protocol",
+    "metallb.io/address-pool",
 ];
 const VALUES: &[&str] = &[
     "http",
@@ -75,6 +77,8 @@ const VALUES: &[&str] = &[
     "ip",
     "internet-facing",
     "\"30\"",
+    "\"stickiness.enabled=true,proxy_protocol_v2.enabled=true\"",
+    "proxy_protocol_v2.enabled=true",
 ];
 
 /// The generated stream and the render options to use with it.
@@ -89,7 +93,11 @@ struct Style {
 }
 
 pub fn generate(c: &mut impl Choices) -> Generated {
-    let mut args = vec!["--cloud".to_string(), c.one_of(CLOUDS).to_string()];
+    let clouds: Vec<&str> = spaces_expose::presets::Cloud::ALL
+        .iter()
+        .map(|c| c.name())
+        .collect();
+    let mut args = vec!["--cloud".to_string(), c.one_of(&clouds).to_string()];
     if c.pick(4) > 0 {
         args.push("--controller".to_string());
         args.push(c.one_of(CONTROLLERS).to_string());

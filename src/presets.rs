@@ -121,6 +121,7 @@ pub struct CloudSet {
 const AWS_TYPE: &str = "service.beta.kubernetes.io/aws-load-balancer-type";
 const AWS_SCHEME: &str = "service.beta.kubernetes.io/aws-load-balancer-scheme";
 const AWS_TARGET: &str = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type";
+const AWS_INTERNAL: &str = "service.beta.kubernetes.io/aws-load-balancer-internal";
 
 /// §5.1: the Layer-4 annotation set per cloud and scheme.
 ///
@@ -145,9 +146,16 @@ pub const CLOUD_SETS: &[CloudSet] = &[
     CloudSet {
         cloud: Cloud::Aws,
         scheme: Scheme::Internal,
+        // `aws-load-balancer-internal` too: a kept in-tree `nlb` type is built by the
+        // cloud provider's own controller, which reads only that key and would make an
+        // internet-facing NLB of a Service with the scheme alone; the Load Balancer
+        // Controller reads the scheme first (kubernetes/cloud-provider-aws
+        // pkg/providers/v1/aws.go ServiceAnnotationLoadBalancerInternal;
+        // aws-load-balancer-controller docs/guide/service/annotations.md "scheme").
         annotations: &[
             (AWS_TYPE, SetValue::Fixed("external")),
             (AWS_SCHEME, SetValue::Fixed("internal")),
+            (AWS_INTERNAL, SetValue::Fixed("true")),
             (AWS_TARGET, SetValue::AwsTargetType),
         ],
     },

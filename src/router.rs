@@ -321,9 +321,12 @@ pub fn selectors(services: &[Obj]) -> Vec<(String, LabelSet)> {
 }
 
 /// Whether a NetworkPolicy restricts ingress: `policyTypes` lists `Ingress`, or is
-/// absent (the API server then sets `Ingress`, plus `Egress` when egress rules exist).
+/// absent, null or empty (the API server then sets `Ingress`, plus `Egress` when egress
+/// rules exist: `policyTypes: []` is defaulted like a missing field).
 pub fn restricts_ingress(tree: &Tree, policy: NodeId) -> bool {
     match tree.path(policy, &["spec", "policyTypes"]) {
+        Some(types) if tree.is_null(types) => true,
+        Some(types) if tree.is_seq(types) && tree.items(types).is_empty() => true,
         Some(types) => tree
             .items(types)
             .iter()

@@ -76,6 +76,8 @@ const POLICY_TYPES: &[Option<&str>] = &[
     Some("[Ingress]"),
     Some("[Ingress, Egress]"),
     Some("[Egress]"),
+    // Defaulted by the API server like a missing field.
+    Some("[]"),
 ];
 
 /// Who may knock: pods (namespace labels, pod labels), addresses, and Cilium's
@@ -224,8 +226,10 @@ fn admits(docs: &[Value], source: &Source, port: u16) -> bool {
     for doc in docs {
         match doc.get("kind").and_then(Value::as_str) {
             Some("NetworkPolicy") => {
+                // The API server defaults a missing or empty list to Ingress (plus Egress
+                // when egress rules exist).
                 let types = doc.pointer("/spec/policyTypes").and_then(Value::as_array);
-                let ingress = types.is_none_or(|t| t.iter().any(|t| t == "Ingress"));
+                let ingress = types.is_none_or(|t| t.is_empty() || t.iter().any(|t| t == "Ingress"));
                 if !ingress {
                     continue;
                 }

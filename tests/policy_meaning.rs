@@ -229,7 +229,8 @@ fn admits(docs: &[Value], source: &Source, port: u16) -> bool {
                 // The API server defaults a missing or empty list to Ingress (plus Egress
                 // when egress rules exist).
                 let types = doc.pointer("/spec/policyTypes").and_then(Value::as_array);
-                let ingress = types.is_none_or(|t| t.is_empty() || t.iter().any(|t| t == "Ingress"));
+                let ingress =
+                    types.is_none_or(|t| t.is_empty() || t.iter().any(|t| t == "Ingress"));
                 if !ingress {
                     continue;
                 }
@@ -371,7 +372,7 @@ proptest! {
         let policy = |docs: &[Value]| docs.iter().find(|d| d["kind"] == "NetworkPolicy").cloned().unwrap();
         prop_assert_eq!(&policy(&before)["spec"]["egress"], &policy(&after)["spec"]["egress"]);
         prop_assert_eq!(&policy(&before)["spec"]["policyTypes"], &policy(&after)["spec"]["policyTypes"]);
-        let restricts = POLICY_TYPES[types].is_none_or(|t| t.contains("Ingress"));
+        let restricts = POLICY_TYPES[types].is_none_or(|t| t == "[]" || t.contains("Ingress"));
         // The ports where a controller peer stood (`None`: every port).
         let controller_ports: Vec<Option<Vec<u16>>> = case
             .controller_rules

@@ -180,6 +180,9 @@ pub struct Config {
     pub mode: Mode,
     pub controllers: Vec<Controller>,
     pub scheme: Scheme,
+    /// Whether `--scheme` (or `scheme` in the config file) was given: without it, render
+    /// does not turn an internal load balancer internet-facing by default (SE116).
+    pub scheme_given: bool,
     /// `--aws-target-type`; without it an existing `ip` or `instance` stays.
     pub aws_target_type: Option<TargetType>,
     pub services: Vec<ServiceRef>,
@@ -219,6 +222,7 @@ impl Default for Config {
             mode: Mode::Auto,
             controllers: Vec::new(),
             scheme: Scheme::InternetFacing,
+            scheme_given: false,
             aws_target_type: None,
             services_named: false,
             services: vec![ServiceRef {
@@ -894,6 +898,7 @@ pub fn resolve(args: &RenderArgs) -> Result<Config> {
             .unwrap_or(defaults.mode),
         controllers,
         scheme: args.scheme.or(file.scheme).unwrap_or(defaults.scheme),
+        scheme_given: args.scheme.or(file.scheme).is_some(),
         aws_target_type: args
             .aws_target_type
             .or(file.aws.and_then(|a| a.target_type)),

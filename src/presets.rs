@@ -412,6 +412,22 @@ pub fn contradicts(cloud: Cloud, scheme: Scheme, key: &str, value: Option<&str>)
             })
 }
 
+/// Whether `key: value` is one of `cloud`'s internal-scheme keys with its internal value
+/// (`aws-load-balancer-scheme: internal`, `networking.gke.io/load-balancer-type:
+/// Internal`): the load balancer is internal because of it.
+pub fn makes_internal(cloud: Cloud, key: &str, value: Option<&str>) -> bool {
+    let internet: Vec<(&str, &str)> = l4_annotations(cloud, Scheme::InternetFacing, TargetType::Ip);
+    CLOUD_SETS
+        .iter()
+        .filter(|set| set.cloud == cloud && set.scheme == Scheme::Internal)
+        .flat_map(|set| set.annotations.iter())
+        .any(|&(k, v)| {
+            k == key
+                && matches!(v, SetValue::Fixed(v) if value.is_some_and(|have| have.eq_ignore_ascii_case(v)))
+                && !internet.contains(&(k, value.unwrap_or_default()))
+        })
+}
+
 /// How an annotation key is recognised.
 #[derive(Clone, Copy, Debug, Serialize)]
 #[serde(tag = "match", content = "pattern", rename_all = "kebab-case")]

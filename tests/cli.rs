@@ -560,10 +560,11 @@ fn new_clouds_from_flag_environment_and_config_file() {
     lacks(&env.stdout, "oci-load-balancer");
 }
 
-/// A known class of the cloud replaces keys of its set; a class of another cloud is an
-/// unfixable error: render warns, check fails.
+/// A known class of the cloud replaces keys of its set; a class of another cloud, or of
+/// the other scheme, decides what is built whatever the annotations say: render refuses
+/// (exit 2, nothing on stdout), check fails.
 #[test]
-fn load_balancer_classes_shape_the_set_and_other_clouds_classes_warn() {
+fn load_balancer_classes_shape_the_set_and_other_clouds_classes_refuse() {
     let gke = run(
         cmd().args([
             "--cloud",
@@ -588,27 +589,39 @@ fn load_balancer_classes_shape_the_set_and_other_clouds_classes_warn() {
         ]),
         SERVICE,
     );
-    assert_eq!(other.code, 0, "{}", other.stderr);
-    assert!(
-        other.stderr.contains("warning:") && other.stderr.contains("[SE114]"),
+    assert_eq!(
+        (other.code, other.stdout.as_str()),
+        (2, ""),
         "{}",
         other.stderr
     );
-    let strict = run(
+    assert!(
+        other.stderr.contains("error:")
+            && other.stderr.contains("[SE114]")
+            && other.stderr.contains("help: pass a --lb-class of aws"),
+        "{}",
+        other.stderr
+    );
+    let scheme = run(
         cmd().args([
             "--cloud",
-            "aws",
+            "gcp",
+            "--scheme",
+            "internal",
             "--lb-class",
             "networking.gke.io/l4-regional-external",
-            "--strict",
         ]),
         SERVICE,
     );
     assert_eq!(
-        (strict.code, strict.stdout.as_str()),
-        (1, ""),
+        (scheme.code, scheme.stdout.as_str()),
+        (2, ""),
         "{}",
-        strict.stderr
+        scheme.stderr
+    );
+    has(
+        &scheme.stderr,
+        "builds an internet-facing load balancer, and --scheme is internal",
     );
     let check = run(
         cmd().args(["check", "--cloud", "gcp", "--format", "json"]),

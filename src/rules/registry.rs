@@ -27,6 +27,7 @@ pub enum Code {
     SE113,
     SE114,
     SE115,
+    SE116,
     SE201,
     SE202,
     SE203,
@@ -88,7 +89,7 @@ impl Code {
             return Family::Values;
         }
         match self as u8 {
-            c if c <= Code::SE115 as u8 => Family::Service,
+            c if c <= Code::SE116 as u8 => Family::Service,
             c if c <= Code::SE208 as u8 => Family::Ingress,
             c if c <= Code::SE308 as u8 => Family::Gateway,
             c if c <= Code::SE407 as u8 => Family::NetworkPolicy,
@@ -263,10 +264,10 @@ const fn rule(
 /// The codes as text, in the order of [`Code`].
 const CODE_NAMES: &[&str] = &[
     "SE101", "SE102", "SE103", "SE104", "SE105", "SE106", "SE107", "SE108", "SE109", "SE110",
-    "SE111", "SE112", "SE113", "SE114", "SE115", "SE201", "SE202", "SE203", "SE204", "SE205",
-    "SE206", "SE207", "SE208", "SE301", "SE302", "SE303", "SE304", "SE305", "SE306", "SE307",
-    "SE308", "SE401", "SE402", "SE403", "SE404", "SE405", "SE406", "SE407", "SE501", "SE502",
-    "SE503", "SE504",
+    "SE111", "SE112", "SE113", "SE114", "SE115", "SE116", "SE201", "SE202", "SE203", "SE204",
+    "SE205", "SE206", "SE207", "SE208", "SE301", "SE302", "SE303", "SE304", "SE305", "SE306",
+    "SE307", "SE308", "SE401", "SE402", "SE403", "SE404", "SE405", "SE406", "SE407", "SE501",
+    "SE502", "SE503", "SE504",
     // The values family (Spaces values files, `check --values`, `values --values`).
     "SE601", "SE602", "SE603", "SE604", "SE605", "SE606", "SE607", "SE608", "SE609", "SE610",
     "SE611", "SE612", "SE613", "SE614",
@@ -509,13 +510,13 @@ pub const RULES: &[Rule] = &[
         rationale: "A Service with spec.loadBalancerClass is served only by the controller that owns the class; every other controller ignores it (kubernetes-sigs/aws-load-balancer-controller pkg/service/service_utils.go). A GKE class on AWS, or an AWS class on GKE, leaves the Service without a load balancer. GKE's regional classes also decide the scheme: networking.gke.io/l4-regional-internal is internal whatever --scheme says. The classes are listed by `spaces-expose presets`.",
         bad: "# with --cloud aws\nkind: Service\nmetadata:\n  name: spaces-router\nspec:\n  type: LoadBalancer\n  loadBalancerClass: networking.gke.io/l4-regional-external\n",
         good: "# with --cloud aws\nkind: Service\nmetadata:\n  name: spaces-router\nspec:\n  type: LoadBalancer\n  loadBalancerClass: service.k8s.aws/nlb\n",
-        fix: "use a class of the cluster's cloud (or none); the field is immutable, so re-create the Service with it",
+        fix: "use a class of the cluster's cloud and scheme (or none); the field is immutable, so re-create the Service with it; render refuses, since the class, not the annotations, decides what is built",
         ..rule(
             Code::SE114,
             "load-balancer-class-mismatch",
             Level::Error,
             Needs::Nothing,
-            FixKind::Warns,
+            FixKind::Refuses,
         )
     },
     Rule {
@@ -530,6 +531,20 @@ pub const RULES: &[Rule] = &[
             Level::Warn,
             Needs::Cloud,
             FixKind::Warns,
+        )
+    },
+    Rule {
+        summary: "an internal load balancer would become internet-facing because --scheme was not given",
+        rationale: "`--scheme` defaults to internet-facing. A target Service (or a Gateway's infrastructure annotations, or a Cilium Ingress) whose own keys make its load balancer internal (`aws-load-balancer-scheme: internal`, `networking.gke.io/load-balancer-type: Internal`, `azure-load-balancer-internal: \"true\"`, and the other clouds' internal keys that `spaces-expose presets` lists) would lose them to the internet-facing set, and the load balancer would be rebuilt public: an access nobody asked for. Render refuses until the scheme is said.",
+        bad: "# with --cloud aws, no --scheme\nkind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-scheme: internal\nspec:\n  type: LoadBalancer\n",
+        good: "# with --cloud aws --scheme internal\nkind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-scheme: internal\nspec:\n  type: LoadBalancer\n",
+        fix: "pass --scheme internal to keep the load balancer internal, or --scheme internet-facing to make it public; render refuses until one is given",
+        ..rule(
+            Code::SE116,
+            "internal-load-balancer-without-scheme",
+            Level::Error,
+            Needs::Cloud,
+            FixKind::Refuses,
         )
     },
     Rule {

@@ -74,6 +74,9 @@ pub(super) struct Gaps {
     pub wrong: Vec<(String, String, NodeId)>,
     /// Keys of the other scheme's set that contradict the chosen one: `(key node, key)`.
     pub contradicting: Vec<(NodeId, String)>,
+    /// Without `--scheme`: the keys that make the load balancer internal and that the set
+    /// would change or remove, turning it internet-facing by default (SE116).
+    pub unasked_public: Vec<(NodeId, String)>,
 }
 
 impl Gaps {
@@ -180,6 +183,8 @@ pub(super) fn l4_gaps_for_class(
             Some(node) => {
                 let have = tree.string(node);
                 let kept = match key.as_str() {
+                    // `--keep-annotation`: never touched, a key of the set too.
+                    _ if config.keep_annotations.contains(&key) => true,
                     presets::AWS_TARGET_KEY if config.aws_target_type.is_none() => {
                         matches!(have, Some("ip" | "instance"))
                     }
@@ -189,6 +194,9 @@ pub(super) fn l4_gaps_for_class(
                     _ => false,
                 };
                 if !kept && have != Some(want.as_str()) {
+                    if !config.scheme_given && presets::makes_internal(cloud, &key, have) {
+                        gaps.unasked_public.push((node, key.clone()));
+                    }
                     gaps.wrong.push((key, want, node));
                 }
             }
@@ -202,6 +210,9 @@ pub(super) fn l4_gaps_for_class(
                     && !config.keep_annotations.iter().any(|keep| keep == key)
             });
             if let Some(key) = key {
+                if !config.scheme_given && presets::makes_internal(cloud, key, tree.scalar(v)) {
+                    gaps.unasked_public.push((k, key.to_string()));
+                }
                 gaps.contradicting.push((k, key.to_string()));
             }
         }
@@ -267,6 +278,7 @@ fn service(ctx: &mut Ctx, svc: &Obj) {
     if let Some(map) = annotations {
         keys(ctx, svc, map, &set_keys, load_balancer);
     }
+    unasked_public(ctx, svc, &gaps, &format!("Service {}", svc.name));
     if !gaps.is_empty() {
         let cloud = cloud.unwrap_or(Cloud::None);
         let at = gaps
@@ -351,6 +363,32 @@ fn service(ctx: &mut Ctx, svc: &Obj) {
     }
 }
 
+/// SE116: the object's own keys make its load balancer internal, `--scheme` was not
+/// given, and the internet-facing default would change or remove them. Render refuses
+/// rather than make it public unasked.
+pub(super) fn unasked_public(ctx: &mut Ctx, obj: &Obj, gaps: &Gaps, what: &str) {
+    let Some(&(node, _)) = gaps.unasked_public.first() else {
+        return;
+    };
+    let keys: Vec<&str> = gaps
+        .unasked_public
+        .iter()
+        .map(|(_, k)| k.as_str())
+        .collect();
+    ctx.report(
+        Code::SE116,
+        obj,
+        node,
+        format!(
+            "{what} is an internal load balancer ({}), and --scheme was not given: the internet-facing default would make it public",
+            keys.join(", ")
+        ),
+        Remedy::Refuse(
+            "pass --scheme internal to keep it internal, or --scheme internet-facing to make it public (`scheme:` in a config file works too)".to_string(),
+        ),
+    );
+}
+
 /// SE114: a known load-balancer class that another cloud's controller owns (no
 /// controller of this cloud builds anything for it), or that decides the other scheme.
 fn class_mismatch(ctx: &mut Ctx, svc: &Obj, class: Option<&str>) {
@@ -385,12 +423,23 @@ fn class_mismatch(ctx: &mut Ctx, svc: &Obj, class: Option<&str>) {
         .path(svc.node, &["spec", "loadBalancerClass"])
         .or_else(|| tree.path(svc.node, &["spec", "type"]))
         .unwrap_or(svc.node);
+    // The class decides what gets built: render cannot give the Service what was asked
+    // (a load balancer at all, or the scheme) and refuses rather than print a result that
+    // is public where internal was asked for.
+    let help = match ctx.config.lb_class.as_deref() {
+        Some(flag) if flag == known.class => format!(
+            "pass a --lb-class of {} for --scheme {} (`spaces-expose presets` lists them), or none",
+            cloud.map_or("the cluster's cloud", Cloud::name),
+            config.scheme.name()
+        ),
+        _ => "use a class of the cluster's cloud and scheme (or none), re-creating the Service (the field is immutable), or change --cloud/--scheme to what the class builds".to_string(),
+    };
     ctx.report(
         Code::SE114,
         svc,
         at,
         format!("Service {}: {problem}", svc.name),
-        Remedy::Warn,
+        Remedy::Refuse(help),
     );
 }
 

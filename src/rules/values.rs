@@ -41,6 +41,10 @@ pub const TWINS: &[(Code, Code)] = &[
 /// it goes instead (`values` prints the same in its notes).
 pub const NO_TWIN: &[(Code, &str)] = &[
     (
+        Code::SE116,
+        "a refusal: values files carry their own scheme, which `values` writes from --scheme",
+    ),
+    (
         Code::SE301,
         "the chart's Gateway listener is TLS Passthrough already; another listener comes from elsewhere",
     ),

@@ -578,8 +578,12 @@ impl When {
                     .any(|want| v.trim().eq_ignore_ascii_case(want))
             }),
             When::True => value.is_some_and(go_bool_true),
+            // The controller reads the list into a map: the last pair for a name wins.
             When::AttributeTrue(name) => value.is_some_and(|v| {
-                attribute_pairs(v).any(|(k, v)| k == name && v.eq_ignore_ascii_case("true"))
+                attribute_pairs(v)
+                    .filter(|&(k, _)| k == name)
+                    .last()
+                    .is_some_and(|(_, v)| v.eq_ignore_ascii_case("true"))
             }),
         }
     }
@@ -1582,6 +1586,15 @@ mod tests {
         ));
         assert!(key(&format!("{tga}.443"), "proxy_protocol_v2.enabled=True"));
         assert!(!key(tga, "proxy_protocol_v2.enabled=false"));
+        // A map: the last pair wins.
+        assert!(!key(
+            tga,
+            "proxy_protocol_v2.enabled=true,proxy_protocol_v2.enabled=false"
+        ));
+        assert!(key(
+            tga,
+            "proxy_protocol_v2.enabled=false, proxy_protocol_v2.enabled=true"
+        ));
         assert!(!key(tga, "preserve_client_ip.enabled=true"));
         let do_proto = "service.beta.kubernetes.io/do-loadbalancer-protocol";
         assert!(key(do_proto, "http2") && !key(do_proto, "tcp"));

@@ -700,7 +700,9 @@ fn keys(ctx: &mut Ctx, svc: &Obj, map: NodeId, set: &[String], load_balancer: bo
             aws_idle_timeout(ctx, svc, v, key, value);
         }
         if key == AZURE_IDLE_TIMEOUT && load_balancer {
+            // Read as Go's strconv.Atoi reads it (an optional sign, decimal digits).
             let ok = value
+                .map(|s| s.strip_prefix('+').unwrap_or(s))
                 .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
                 .and_then(|s| s.parse::<u32>().ok())
                 .is_some_and(|n| AZURE_IDLE_RANGE.contains(&n));

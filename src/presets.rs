@@ -412,10 +412,36 @@ pub fn contradicts(cloud: Cloud, scheme: Scheme, key: &str, value: Option<&str>)
             })
 }
 
+/// Keys outside the Layer-4 sets that also make a cloud's load balancer internal: the
+/// internet-facing set does not remove them, but the load balancer it asks for ignores
+/// them (SE116 asks for `--scheme` when they are there).
+pub const INTERNAL_MARKERS: &[(Cloud, &str, &str)] = &[
+    // The flexible Load Balancer's key; the Network Load Balancer the set asks for reads
+    // `oci-network-load-balancer.oraclecloud.com/internal` (oracle/oci-cloud-controller-manager
+    // pkg/cloudprovider/providers/oci/load_balancer_spec.go, ServiceAnnotationLoadBalancerInternal).
+    (
+        Cloud::Oci,
+        "service.beta.kubernetes.io/oci-load-balancer-internal",
+        "true",
+    ),
+    // GKE's older spelling of the internal passthrough NLB (GKE docs, "Internal
+    // LoadBalancer Service parameters": before 1.17).
+    (
+        Cloud::Gcp,
+        "cloud.google.com/load-balancer-type",
+        "Internal",
+    ),
+];
+
 /// Whether `key: value` is one of `cloud`'s internal-scheme keys with its internal value
 /// (`aws-load-balancer-scheme: internal`, `networking.gke.io/load-balancer-type:
 /// Internal`): the load balancer is internal because of it.
 pub fn makes_internal(cloud: Cloud, key: &str, value: Option<&str>) -> bool {
+    if INTERNAL_MARKERS.iter().any(|&(c, k, v)| {
+        c == cloud && k == key && value.is_some_and(|have| have.eq_ignore_ascii_case(v))
+    }) {
+        return true;
+    }
     let internet: Vec<(&str, &str)> = l4_annotations(cloud, Scheme::InternetFacing, TargetType::Ip);
     CLOUD_SETS
         .iter()

@@ -838,6 +838,7 @@ pub fn edit(text: &str, file: &str, config: &Config, host: Option<&str>) -> Resu
             other => removals.push(other.clone()),
         }
     }
+    unasked_public(tree, root, &plan, &removals, file, config)?;
     let mut writer = Writer::new(tree);
     let refuse = |e: yw::Unsupported| {
         let node_line = text[..e.at.min(text.len())].matches('\n').count() + 1;
@@ -875,6 +876,57 @@ pub fn edit(text: &str, file: &str, config: &Config, host: Option<&str>) -> Resu
         findings,
         plan,
     })
+}
+
+/// As SE116 for manifests: without `--scheme`, values does not turn a load balancer the
+/// file makes internal into an internet-facing one (a key of the internal set that the
+/// plan would change or remove).
+fn unasked_public(
+    tree: &Tree,
+    root: NodeId,
+    plan: &Plan,
+    removals: &[Edit],
+    file: &str,
+    config: &Config,
+) -> Result<()> {
+    let Some(cloud) = config.cloud else {
+        return Ok(());
+    };
+    if config.scheme_given || config.scheme != crate::presets::Scheme::InternetFacing {
+        return Ok(());
+    }
+    let changed = plan.wants.iter().filter_map(|want| {
+        let Val::Str(wanted) = &want.value else {
+            return None;
+        };
+        let keys: Vec<&str> = want.path.iter().map(String::as_str).collect();
+        let node = tree.path(root, &keys)?;
+        let have = tree.string(node);
+        (have != Some(wanted.as_str())).then_some((node, keys.last().copied()?, have))
+    });
+    let removed = removals.iter().filter_map(|edit| match edit {
+        Edit::RemoveEntry { map, key } => {
+            let name = tree.scalar(*key)?;
+            let value = tree.get(*map, name).and_then(|v| tree.string(v));
+            Some((*key, name, value))
+        }
+        _ => None,
+    });
+    for (node, key, have) in changed.chain(removed) {
+        if presets::makes_internal(cloud, key, have) {
+            let n = tree.node(node);
+            return Err(Error::input(
+                location(file, n.line, n.col + 1),
+                format!(
+                    "{key} makes the load balancer internal, and --scheme was not given: the internet-facing default would make it public [SE116]"
+                ),
+                Some(
+                    "pass --scheme internal to keep it internal, or --scheme internet-facing to make it public".to_string(),
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The boolean switches of the chart.

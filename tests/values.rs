@@ -673,3 +673,49 @@ fn broken_values_files_exit_2() {
     let r = run(bin().args(["values", "--values", "/nonexistent/values.yaml"]));
     assert_eq!(r.code, 2);
 }
+
+/// Without `--scheme`, `values` does not turn a load balancer the file makes internal into
+/// an internet-facing one (as SE116 for render): exit 2 naming the file, line and both
+/// choices; with `--scheme internal` the file stays internal.
+#[test]
+fn an_internal_values_file_needs_a_scheme() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("values.yaml");
+    std::fs::write(
+        &file,
+        "router:\n  proxy:\n    service:\n      type: LoadBalancer\n      annotations:\n        service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n        service.beta.kubernetes.io/aws-load-balancer-scheme: \"internal\"\n",
+    )
+    .unwrap();
+    let args = [
+        "values",
+        "--cloud",
+        "aws",
+        "--mode",
+        "load-balancer",
+        "--values",
+    ];
+    let refused = run(bin().args(args).arg(&file));
+    assert_eq!(
+        (refused.code, refused.stdout.as_str()),
+        (2, ""),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("values.yaml:7:")
+            && refused.stderr.contains("[SE116]")
+            && refused.stderr.contains("--scheme internal"),
+        "{}",
+        refused.stderr
+    );
+    let internal = run(bin().args(args).arg(&file).arg("--scheme=internal"));
+    assert_eq!(internal.code, 0, "{}", internal.stderr);
+    assert!(
+        !internal.stdout.contains("internet-facing")
+            && internal
+                .stdout
+                .contains("aws-load-balancer-internal: \"true\""),
+        "{}",
+        internal.stdout
+    );
+}

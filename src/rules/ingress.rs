@@ -6,7 +6,7 @@
 
 use crate::config::Mode;
 use crate::manifest::Obj;
-use crate::presets::{self, Cloud, ControllerPreset, HELM4_FILENAME_ANNOTATION, On, Scheme};
+use crate::presets::{self, Cloud, ControllerPreset, HELM4_FILENAME_ANNOTATION, On};
 use crate::router;
 use crate::yaml::NodeId;
 use crate::yaml::write::Fragment;
@@ -496,14 +496,6 @@ fn cilium_l4(ctx: &Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) -> Option<
     })
 }
 
-/// Whether `key: value` of the internal set is what makes the load balancer internal:
-/// the internet-facing set of the cloud has no such pair.
-fn makes_internal(cloud: Cloud, target: presets::TargetType, key: &str, value: &str) -> bool {
-    !presets::l4_annotations(cloud, Scheme::InternetFacing, target)
-        .iter()
-        .any(|&(k, v)| k == key && v == value)
-}
-
 /// What SE201's fix also writes when it creates the annotations: the pairs and notes.
 type Fold = (Vec<(String, String)>, Vec<Note>);
 
@@ -536,9 +528,9 @@ fn report_cilium_l4(ctx: &mut Ctx, ingress: &Obj, l4: CiliumL4, folded: bool) {
         let target = config.aws_target_type.unwrap_or_default();
         // Without the key that makes it internal, Cilium's Service is internet-facing:
         // an access the user did not ask for, which render cannot prevent.
-        let (internal, other): (Vec<_>, Vec<_>) = uncopied.iter().partition(|(k, v)| {
-            config.scheme == Scheme::Internal && makes_internal(cloud, target, k, v)
-        });
+        let (internal, other): (Vec<_>, Vec<_>) = uncopied
+            .iter()
+            .partition(|(k, v)| presets::makes_internal(cloud, config.scheme, target, k, v));
         let keys = |pairs: &[&(String, String)]| {
             let list: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
             list.join(", ")

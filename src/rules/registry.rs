@@ -82,7 +82,8 @@ impl Code {
         &RULES[self as usize]
     }
 
-    /// The kind of object the rule looks at.
+    /// The kind of object the rule looks at (the Ingress family also reports SE101,
+    /// SE103, SE104 and SE105 on a Cilium Ingress, whose copied keys reach a Service).
     pub fn family(self) -> Family {
         if self.as_str().starts_with("SE6") {
             return Family::Values;

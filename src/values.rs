@@ -13,7 +13,7 @@ use std::path::Path;
 
 use crate::config::{Config, Controller, Levels, Mode};
 use crate::error::{Error, Location, Result};
-use crate::presets::{self, Cloud, TargetType};
+use crate::presets::{self, Cloud, Scheme, TargetType};
 use crate::rules::registry::Code;
 use crate::rules::{self, Edit, Finding, Remedy};
 use crate::yaml::write::{self as yw, Fragment, Writer};
@@ -307,11 +307,11 @@ impl Plan {
         let target = config.aws_target_type.unwrap_or(TargetType::Ip);
         for (k, v) in presets::l4_annotations(cloud, config.scheme, target) {
             if !carried(k) {
-                self.note(
-                    Some(Code::SE208),
-                    format!("{k}: Cilium does not copy it from the Ingress onto its Service"),
-                    "add its prefix to Cilium's `ingressController.ingressLBAnnotationPrefixes`, then set it under `ingress.annotations`",
-                );
+                // A key given with --annotation is the user's word that Cilium copies it:
+                // the --annotation pairs below write it (as render does, SE208).
+                if !config.annotations.iter().any(|(a, _)| a == k) {
+                    self.uncopied(cloud, config.scheme, target, k, v);
+                }
                 continue;
             }
             let mut path = at.to_vec();
@@ -332,6 +332,22 @@ impl Plan {
             path.push(k);
             self.want(&path, Val::Str(v.clone()), "--annotation");
         }
+    }
+
+    /// The note for a key of the cloud set that Cilium does not copy from its Ingress.
+    fn uncopied(&mut self, cloud: Cloud, scheme: Scheme, target: TargetType, k: &str, v: &str) {
+        let consequence = if presets::makes_internal(cloud, scheme, target, k, v) {
+            ", and without it Cilium's load balancer is internet-facing (the post-renderer refuses)"
+        } else {
+            ""
+        };
+        self.note(
+            Some(Code::SE208),
+            format!("{k}: Cilium does not copy it from the Ingress onto its Service{consequence}"),
+            format!(
+                "add its prefix to Cilium's `ingressController.ingressLBAnnotationPrefixes`, then set it under `ingress.annotations` (or pass `--annotation {k}={v}` here and to the post-renderer)"
+            ),
+        );
     }
 
     fn load_balancer(&mut self, config: &Config) {

@@ -1074,7 +1074,7 @@ fn guide_migrate_prints_the_way_off_ingress_nginx() {
 }
 
 #[test]
-fn cilium_ingress_gets_the_keys_cilium_copies_and_a_warning_for_the_others() {
+fn cilium_ingress_gets_the_keys_cilium_copies_and_a_refusal_or_warning_for_the_others() {
     let cilium = NGINX_INGRESS.replace("ingressClassName: nginx", "ingressClassName: cilium");
     let aws = run(cmd().args(["--cloud=aws", "--controller=cilium"]), &cilium);
     assert_eq!(aws.code, 0, "{}", aws.stderr);
@@ -1086,16 +1086,55 @@ fn cilium_ingress_gets_the_keys_cilium_copies_and_a_warning_for_the_others() {
         ],
     );
     assert!(!aws.stderr.contains("warning"), "{}", aws.stderr);
-    // GKE's internal key is not under a prefix Cilium copies: render warns, adds nothing.
-    let gcp = run(
-        cmd().args(["--cloud=gcp", "--scheme=internal", "--controller=cilium"]),
-        &cilium,
-    );
-    assert_eq!(gcp.code, 0, "{}", gcp.stderr);
-    assert!(!gcp.stdout.contains("networking.gke.io"), "{}", gcp.stdout);
+    // GKE's internal key is not under a prefix Cilium copies: without it Cilium's load
+    // balancer is internet-facing, so render refuses and check fails.
+    let internal = ["--cloud=gcp", "--scheme=internal", "--controller=cilium"];
+    let gcp = run(cmd().args(internal), &cilium);
+    assert_eq!(gcp.code, 2, "{}", gcp.stderr);
+    assert!(gcp.stdout.is_empty(), "{}", gcp.stdout);
     holds_all(
         &gcp.stderr,
-        &["[SE208]", "ingressController.ingressLBAnnotationPrefixes"],
+        &[
+            "[SE208]",
+            "internet-facing",
+            "ingressController.ingressLBAnnotationPrefixes",
+            "--annotation networking.gke.io/load-balancer-type=Internal",
+        ],
+    );
+    let check = run(cmd().arg("check").args(internal).arg("-"), &cilium);
+    assert_eq!(check.code, 1, "{}", check.stdout);
+    assert!(check.stdout.contains("error[SE208]"), "{}", check.stdout);
+    // Given with --annotation (the prefix was added to Cilium), render writes the key.
+    let given = run(
+        cmd()
+            .args(internal)
+            .arg("--annotation=networking.gke.io/load-balancer-type=Internal"),
+        &cilium,
+    );
+    assert_eq!(given.code, 0, "{}", given.stderr);
+    assert!(
+        given
+            .stdout
+            .contains("networking.gke.io/load-balancer-type: \"Internal\""),
+        "{}",
+        given.stdout
+    );
+    // An uncopied key that does not decide the scheme (OCI's load-balancer type) stays a
+    // warning: render adds nothing for it.
+    let oci = run(cmd().args(["--cloud=oci", "--controller=cilium"]), &cilium);
+    assert_eq!(oci.code, 0, "{}", oci.stderr);
+    assert!(
+        !oci.stdout.contains("oci.oraclecloud.com"),
+        "{}",
+        oci.stdout
+    );
+    holds_all(
+        &oci.stderr,
+        &[
+            "warning",
+            "[SE208]",
+            "ingressController.ingressLBAnnotationPrefixes",
+        ],
     );
 }
 

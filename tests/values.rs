@@ -525,6 +525,38 @@ fn an_empty_values_file_gets_the_plan() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
 }
 
+/// A Cilium Ingress with `--scheme internal` on GKE: the internal key is under a prefix
+/// Cilium does not copy, so the notes say the load balancer would be internet-facing
+/// (the post-renderer refuses, SE208); given with `--annotation`, the key is the user's
+/// word that Cilium copies it, and the values carry it on the Ingress, as render does.
+#[test]
+fn cilium_internal_key_that_cilium_does_not_copy() {
+    let key = "networking.gke.io/load-balancer-type";
+    let base = ["--cloud=gcp", "--scheme=internal", "--controller=cilium"].map(String::from);
+    let printed = printed_values(&base).stdout;
+    assert!(
+        printed
+            .lines()
+            .any(|l| l.contains(key) && l.contains("internet-facing") && l.contains("[SE208]")),
+        "{printed}"
+    );
+    let parsed: Value = serde_saphyr::from_str(&printed).unwrap();
+    assert!(
+        parsed["ingress"]["annotations"].get(key).is_none(),
+        "{printed}"
+    );
+
+    let mut given = base.to_vec();
+    given.push(format!("--annotation={key}=Internal"));
+    let printed = printed_values(&given).stdout;
+    assert!(!printed.contains("[SE208]"), "{printed}");
+    let parsed: Value = serde_saphyr::from_str(&printed).unwrap();
+    assert_eq!(
+        parsed["ingress"]["annotations"][key], "Internal",
+        "{printed}"
+    );
+}
+
 /// `values --write` without `--values` is a usage error.
 #[test]
 fn write_needs_a_values_file() {

@@ -11,7 +11,7 @@ use crate::router;
 use crate::yaml::NodeId;
 use crate::yaml::write::Fragment;
 
-use super::service::{Gaps, l4_gaps, set_edits};
+use super::service::{self, Gaps, Keys, l4_gaps, set_edits};
 use super::{Code, Ctx, Edit, Note, Remedy, fix};
 
 pub(super) fn run(ctx: &mut Ctx) {
@@ -35,10 +35,64 @@ pub(super) fn run(ctx: &mut Ctx) {
         let (adds, folded) = passthrough(ctx, ingress, class, fold.as_ref());
         not_watched(ctx, ingress, class);
         retired(ctx, ingress, class);
+        let set: Vec<String> = l4
+            .as_ref()
+            .map(|l4| l4.gaps.pairs().into_iter().map(|(k, _)| k).collect())
+            .unwrap_or_default();
+        cilium_service_keys(ctx, ingress, class, &set);
         if let Some(l4) = l4 {
             report_cilium_l4(ctx, ingress, l4, folded);
         }
         l7_keys(ctx, ingress, &adds);
+    }
+}
+
+/// SE101, SE103, SE104, SE105 on a Cilium Ingress: Cilium copies its
+/// `service.beta.kubernetes.io/*` (and the other copied prefixes') annotations onto the
+/// load-balancer Service it creates, so the Service rules' catalogue applies to them,
+/// with the same fixes. `set` lists the keys SE208's fix writes.
+fn cilium_service_keys(
+    ctx: &mut Ctx,
+    ingress: &Obj,
+    class: Option<(&str, NodeId)>,
+    set: &[String],
+) {
+    if !cilium_serves(ctx, class) {
+        return;
+    }
+    let Some(map) = annotation_map(ingress) else {
+        return;
+    };
+    let on = Keys {
+        kind: "Cilium Ingress",
+        reaches: presets::cilium_copies,
+        load_balancer: false,
+    };
+    service::keys(ctx, ingress, map, set, on);
+}
+
+/// The Ingress's `metadata.annotations`, when it is a map.
+fn annotation_map(ingress: &Obj) -> Option<NodeId> {
+    let tree = ingress.tree;
+    tree.path(ingress.node, &["metadata", "annotations"])
+        .filter(|&a| tree.is_map(a))
+}
+
+/// Whether a chosen Cilium controller serves the Ingress: its class is one a Cilium
+/// preset watches (`cilium`), or it has none and no other Ingress controller is chosen.
+fn cilium_serves(ctx: &Ctx, class: Option<(&str, NodeId)>) -> bool {
+    let controllers = &ctx.config.controllers;
+    if !controllers.iter().any(|c| c.is_cilium()) {
+        return false;
+    }
+    match class {
+        Some((name, _)) => presets::CONTROLLERS
+            .iter()
+            .filter(|p| p.cilium_policy)
+            .any(|p| p.ingress_classes.contains(&name)),
+        None => !controllers
+            .iter()
+            .any(|c| !c.is_cilium() && !c.gateway_only()),
     }
 }
 
@@ -172,9 +226,7 @@ fn passthrough(
     fold: Option<&Fold>,
 ) -> (Vec<&'static str>, bool) {
     let tree = ingress.tree;
-    let annotations = tree
-        .path(ingress.node, &["metadata", "annotations"])
-        .filter(|&a| tree.is_map(a));
+    let annotations = annotation_map(ingress);
     let at = annotations
         .or_else(|| tree.get(ingress.node, "metadata"))
         .unwrap_or(ingress.node);
@@ -286,6 +338,7 @@ fn passthrough(
 /// watch: a class that another provider watches (Traefik's plain kubernetesIngress
 /// provider for `traefik`), or that another preset's controller watches. A class no
 /// preset knows may be a custom IngressClass of the chosen controller: not reported.
+/// Render refuses: no annotation it could write makes that provider pass TLS through.
 fn not_watched(ctx: &mut Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) {
     let Some((name, node)) = class else { return };
     let config = ctx.config;
@@ -345,7 +398,9 @@ fn not_watched(ctx: &mut Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) {
             "Ingress {} has class {name:?}: it is served by {other}, not by {chosen}{want}, so its passthrough annotations are never read and TLS ends before the router",
             ingress.name
         ),
-        Remedy::Warn,
+        Remedy::Refuse(format!(
+            "set ingress.ingressClassName to a class watched by {chosen}{want} (`spaces-expose presets` lists them), or pass --controller for the controller that serves class {name:?}; no annotation render could add makes that provider pass TLS through"
+        )),
     );
 }
 
@@ -403,38 +458,28 @@ fn cilium_l4(ctx: &Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) -> Option<
     if !ctx.enabled(Code::SE208) {
         return None;
     }
-    let cilium = config.controllers.iter().any(|c| c.is_cilium());
-    // Another chosen Ingress controller serves an Ingress of another class.
-    let others_class = class.is_some_and(|(name, _)| {
-        !presets::CONTROLLERS
-            .iter()
-            .filter(|p| p.cilium_policy)
-            .any(|p| p.ingress_classes.contains(&name))
-    }) && config
-        .controllers
-        .iter()
-        .any(|c| !c.is_cilium() && !c.gateway_only());
-    if !cilium || others_class {
+    if !cilium_serves(ctx, class) {
         return None;
     }
     let tree = ingress.tree;
-    let map = tree
-        .path(ingress.node, &["metadata", "annotations"])
-        .filter(|&a| tree.is_map(a));
-    let mut gaps = l4_gaps(tree, map, config, cloud, &[]);
-    // Keys of the set that Cilium does not copy by default stay a warning.
-    let mut uncopied: Vec<String> = Vec::new();
-    gaps.missing.retain(|(k, _)| {
-        let copied = presets::cilium_copies(k);
+    let map = annotation_map(ingress);
+    let mut gaps = l4_gaps(tree, map, config, cloud, &config.annotations);
+    // A key given with --annotation is the user's word that Cilium copies it (its prefix
+    // is in Cilium's ingressLBAnnotationPrefixes): render writes it.
+    let copied =
+        |k: &str| presets::cilium_copies(k) || config.annotations.iter().any(|(a, _)| a == k);
+    let mut uncopied: Vec<(String, String)> = Vec::new();
+    gaps.missing.retain(|(k, v)| {
+        let copied = copied(k);
         if !copied {
-            uncopied.push(k.clone());
+            uncopied.push((k.clone(), v.clone()));
         }
         copied
     });
-    gaps.wrong.retain(|(k, _, _)| {
-        let copied = presets::cilium_copies(k);
+    gaps.wrong.retain(|(k, v, _)| {
+        let copied = copied(k);
         if !copied {
-            uncopied.push(k.clone());
+            uncopied.push((k.clone(), v.clone()));
         }
         copied
     });
@@ -460,8 +505,8 @@ struct CiliumL4 {
     map: Option<NodeId>,
     gaps: Gaps,
     notes: Vec<Note>,
-    /// Keys of the set, absent or different, under prefixes Cilium does not copy.
-    uncopied: Vec<String>,
+    /// Pairs of the set, absent or different, under prefixes Cilium does not copy.
+    uncopied: Vec<(String, String)>,
 }
 
 /// Reports SE208; `folded`: SE201's fix writes the set (it creates the annotations).
@@ -480,12 +525,45 @@ fn report_cilium_l4(ctx: &mut Ctx, ingress: &Obj, l4: CiliumL4, folded: bool) {
         let at = map
             .or_else(|| tree.get(ingress.node, "metadata"))
             .unwrap_or(ingress.node);
-        let message = format!(
-            "Cilium Ingress {}: the {set} Layer-4 set needs {}, which Cilium does not copy to its Service by default (only service.beta.kubernetes.io/*, service.kubernetes.io/*, cloud.google.com/*): add the prefix to Cilium's ingressController.ingressLBAnnotationPrefixes and the key to the Ingress, or use a LoadBalancer Service",
-            ingress.name,
-            uncopied.join(", ")
-        );
-        ctx.report(Code::SE208, ingress, at, message, Remedy::Warn);
+        let target = config.aws_target_type.unwrap_or_default();
+        // Without the key that makes it internal, Cilium's Service is internet-facing:
+        // an access the user did not ask for, which render cannot prevent.
+        let (internal, other): (Vec<_>, Vec<_>) = uncopied
+            .iter()
+            .partition(|(k, v)| presets::makes_internal(cloud, config.scheme, target, k, v));
+        let keys = |pairs: &[&(String, String)]| {
+            let list: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+            list.join(", ")
+        };
+        if !internal.is_empty() {
+            let pairs: Vec<String> = internal
+                .iter()
+                .map(|(k, v)| format!("--annotation {k}={v}"))
+                .collect();
+            let prefixes: Vec<&str> = internal
+                .iter()
+                .filter_map(|(k, _)| k.split_once('/').map(|(p, _)| p))
+                .collect();
+            let message = format!(
+                "Cilium Ingress {}: the {set} Layer-4 set needs {}, which Cilium does not copy to its Service by default (only service.beta.kubernetes.io/*, service.kubernetes.io/*, cloud.google.com/*): without it Cilium's load balancer is internet-facing",
+                ingress.name,
+                keys(&internal)
+            );
+            let help = format!(
+                "add {} to Cilium's ingressController.ingressLBAnnotationPrefixes (Helm values of Cilium), then set the key on the Ingress (ingress.annotations) or pass {} so render writes it; or expose the router with an internal LoadBalancer Service (--mode load-balancer)",
+                prefixes.join(", "),
+                pairs.join(" ")
+            );
+            ctx.report(Code::SE208, ingress, at, message, Remedy::Refuse(help));
+        }
+        if !other.is_empty() {
+            let message = format!(
+                "Cilium Ingress {}: the {set} Layer-4 set needs {}, which Cilium does not copy to its Service by default (only service.beta.kubernetes.io/*, service.kubernetes.io/*, cloud.google.com/*): add the prefix to Cilium's ingressController.ingressLBAnnotationPrefixes and the key to the Ingress (or pass --annotation KEY=VALUE), or use a LoadBalancer Service",
+                ingress.name,
+                keys(&other)
+            );
+            ctx.report(Code::SE208, ingress, at, message, Remedy::Warn);
+        }
     }
     if gaps.is_empty() {
         return;
@@ -514,10 +592,7 @@ fn report_cilium_l4(ctx: &mut Ctx, ingress: &Obj, l4: CiliumL4, folded: bool) {
 /// what SE201 writes.
 fn l7_keys(ctx: &mut Ctx, ingress: &Obj, adds: &[&str]) {
     let tree = ingress.tree;
-    let Some(map) = tree
-        .path(ingress.node, &["metadata", "annotations"])
-        .filter(|&a| tree.is_map(a))
-    else {
+    let Some(map) = annotation_map(ingress) else {
         return;
     };
     for &(k, v) in tree.entries(map) {

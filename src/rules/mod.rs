@@ -68,8 +68,17 @@ pub fn analyze(stream: &Stream, config: &Config, levels: &Levels) -> Analysis {
                 .filter(|r| r.code.family() == family)
                 .map(|r| r.code.as_str())
                 .collect();
+            // The Ingress family applies the Service catalogue to a Cilium Ingress.
+            let still = if family == Family::Service
+                && Family::Ingress.runs_in(config.mode)
+                && config.controllers.iter().any(|c| c.is_cilium())
+            {
+                " (a Cilium Ingress's copied load-balancer keys still get SE101, SE103, SE104, SE105)"
+            } else {
+                ""
+            };
             ctx.note(format!(
-                "{}–{} skipped: --mode {} leaves the {} path alone",
+                "{}–{} skipped: --mode {} leaves the {} path alone{still}",
                 codes[0],
                 codes[codes.len() - 1],
                 config.mode.name(),

@@ -83,7 +83,8 @@ impl Code {
         &RULES[self as usize]
     }
 
-    /// The kind of object the rule looks at.
+    /// The kind of object the rule looks at (the Ingress family also reports SE101,
+    /// SE103, SE104 and SE105 on a Cilium Ingress, whose copied keys reach a Service).
     pub fn family(self) -> Family {
         if self.as_str().starts_with("SE6") {
             return Family::Values;
@@ -287,7 +288,9 @@ pub const RULES: &[Rule] = &[
             (`oci-load-balancer-backend-protocol` `HTTP`, `GRPC`), GKE's `backend-config` and \
             `app-protocols`, or a `cloud.google.com/neg` that asks for `\"ingress\": true` belong to \
             HTTP load balancers, which time those connections out. An `aws-load-balancer-type` \
-            other than `external`, `nlb` or `nlb-ip` asks for a Classic ELB.",
+            other than `external`, `nlb` or `nlb-ip` asks for a Classic ELB. \
+            On a Cilium Ingress the keys Cilium copies onto its load-balancer Service (SE208) are \
+            checked and fixed the same way.",
         bad: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-backend-protocol: \"http\"\nspec:\n  type: LoadBalancer\n",
         good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\nspec:\n  type: LoadBalancer\n",
         fix: "remove the annotation from the router Service values; render strips it (unless it is named by --keep-annotation)",
@@ -322,7 +325,9 @@ pub const RULES: &[Rule] = &[
         summary: "a target Service carries another cloud's load-balancer annotation",
         rationale: "A load-balancer key of another cloud configures nothing where it runs, or \
             something unexpected after a migration, and misleads whoever reads the manifest. It \
-            usually survives from values copied between clusters.",
+            usually survives from values copied between clusters. \
+            On a Cilium Ingress the keys Cilium copies onto its load-balancer Service (SE208) are \
+            checked and fixed the same way.",
         bad: "# with --cloud gcp\nkind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    cloud.google.com/l4-rbs: \"enabled\"\n    service.beta.kubernetes.io/aws-load-balancer-scheme: \"internal\"\n",
         good: "# with --cloud gcp\nkind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    cloud.google.com/l4-rbs: \"enabled\"\n",
         fix: "drop the other cloud's keys from the values; render strips them when --cloud is not none",
@@ -342,7 +347,9 @@ pub const RULES: &[Rule] = &[
             certificate that authenticates a Spaces user, and the TLS listener's fixed 350 s idle \
             timeout applies. The same holds for OCI's `oci-load-balancer-ssl-ports` and \
             `-tls-secret`, DigitalOcean's `do-loadbalancer-tls-ports` and certificate keys, and \
-            Hetzner's `http-certificates` and managed-certificate keys.",
+            Hetzner's `http-certificates` and managed-certificate keys. \
+            On a Cilium Ingress the keys Cilium copies onto its load-balancer Service (SE208) are \
+            checked and fixed the same way.",
         bad: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-ssl-cert: \"arn:aws:acm:...\"\n    service.beta.kubernetes.io/aws-load-balancer-ssl-ports: \"443\"\n",
         good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n",
         fix: "serve the certificate from spaces-router (externalTLS) and remove the TLS keys; render strips them",
@@ -364,7 +371,9 @@ pub const RULES: &[Rule] = &[
             per port, `….<port>`), the form most charts use; elsewhere by OCI's \
             `oci-load-balancer-connection-proxy-protocol-version` and NLB `is-ppv2-enabled`, \
             DigitalOcean's `do-loadbalancer-enable-proxy-protocol` and Hetzner's \
-            `uses-proxyprotocol` when true.",
+            `uses-proxyprotocol` when true. \
+            On a Cilium Ingress the keys Cilium copies onto its load-balancer Service (SE208) are \
+            checked and fixed the same way.",
         bad: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-target-group-attributes: \"preserve_client_ip.enabled=true,proxy_protocol_v2.enabled=true\"\n",
         good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-target-group-attributes: \"preserve_client_ip.enabled=true\"\n",
         fix: "turn PROXY protocol off; render strips the annotation, and from a target-group attribute list only the proxy_protocol_v2.enabled pair (the other attributes stay)",
@@ -666,13 +675,13 @@ pub const RULES: &[Rule] = &[
             point at the chosen controller).",
         bad: "# with --controller traefik\nkind: Ingress\nmetadata:\n  name: spaces-router\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-passthrough: \"true\"\nspec:\n  ingressClassName: traefik\n",
         good: "# with --controller traefik\nkind: Ingress\nmetadata:\n  name: spaces-router\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-passthrough: \"true\"\nspec:\n  ingressClassName: nginx\n",
-        fix: "set ingress.ingressClassName to a class the passthrough provider watches (`spaces-expose presets` lists them: `nginx` for Traefik's NGINX provider); render leaves the class and warns",
+        fix: "set ingress.ingressClassName to a class the passthrough provider watches (`spaces-expose presets` lists them: `nginx` for Traefik's NGINX provider), or pass --controller for the controller that serves the class; render refuses (no annotation it could add makes the serving provider pass TLS through)",
         ..rule(
             Code::SE207,
             "ingress-class-not-watched-for-passthrough",
             Level::Error,
             Needs::Nothing,
-            FixKind::Warns,
+            FixKind::Refuses,
         )
     },
     Rule {
@@ -682,17 +691,22 @@ pub const RULES: &[Rule] = &[
             `service.kubernetes.io/*` and `cloud.google.com/*` annotations onto it (operator flag \
             `ingress-lb-annotation-prefixes`). That Service is not in the release, so the \
             cloud's set belongs on the Ingress; without it the cloud builds its default load \
-            balancer (a Classic ELB or an internal NLB on AWS).",
+            balancer (a Classic ELB or an internal NLB on AWS). Only an Ingress Cilium serves \
+            (class `cilium`, or none) is a Cilium Ingress. A key under another prefix never \
+            reaches the Service: when it is the one that makes the load balancer internal \
+            (`--scheme internal` on GKE, OCI, Hetzner), the load balancer is internet-facing \
+            instead, and render refuses. The copied keys also go through the Service rules \
+            (SE101, SE103, SE104, SE105).",
         bad: "# with --controller cilium --cloud aws\nkind: Ingress\nmetadata:\n  name: spaces-router\n  annotations:\n    ingress.cilium.io/tls-passthrough: \"enabled\"\nspec:\n  ingressClassName: cilium\n",
         good: "# with --controller cilium --cloud aws\nkind: Ingress\nmetadata:\n  name: spaces-router\n  annotations:\n    ingress.cilium.io/tls-passthrough: \"enabled\"\n    service.beta.kubernetes.io/aws-load-balancer-type: \"external\"\n    service.beta.kubernetes.io/aws-load-balancer-scheme: \"internet-facing\"\n    service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: \"ip\"\nspec:\n  ingressClassName: cilium\n",
-        fix: "add the cloud's set (`spaces-expose presets`) to ingress.annotations; render adds it for --cloud and never strips it from a Cilium Ingress",
+        fix: "add the cloud's set (`spaces-expose presets`) to ingress.annotations; render adds it for --cloud and never strips it from a Cilium Ingress. For a key Cilium does not copy, add its prefix to Cilium's ingressController.ingressLBAnnotationPrefixes, then set the key in ingress.annotations or pass it with --annotation (render writes it)",
         ..rule(
             Code::SE208,
             "cilium-ingress-missing-l4-annotations",
             Level::Warn,
             Needs::Cloud,
             FixKind::EditsIf(
-                "the keys are under a prefix Cilium copies (service.beta.kubernetes.io/, service.kubernetes.io/, cloud.google.com/; not GKE's internal networking.gke.io/load-balancer-type)",
+                "the keys are under a prefix Cilium copies (service.beta.kubernetes.io/, service.kubernetes.io/, cloud.google.com/) or are given with --annotation; it refuses when a key it cannot write is the one that makes the load balancer internal (--scheme internal on gcp, oci, hetzner)",
             ),
         )
     },

@@ -293,7 +293,7 @@ fn service(ctx: &mut Ctx, svc: &Obj) {
     let set_keys: Vec<String> = gaps.pairs().into_iter().map(|(k, _)| k).collect();
 
     if let Some(map) = annotations {
-        keys(ctx, svc, map, &set_keys, load_balancer);
+        keys(ctx, svc, map, &set_keys, Keys::service(load_balancer));
     }
     unasked_public(ctx, svc, &gaps, &format!("Service {}", svc.name));
     if !gaps.is_empty() {
@@ -602,16 +602,43 @@ fn becomes_load_balancer(ctx: &mut Ctx, svc: &Obj) -> bool {
     }
 }
 
+/// Which object's annotations [`keys`] looks at.
+pub(super) struct Keys {
+    /// `Service`, `Cilium Ingress`: for messages.
+    pub kind: &'static str,
+    /// The keys that reach the load balancer's Service (all of a Service's; of a Cilium
+    /// Ingress, those Cilium copies onto the Service it creates).
+    pub reaches: fn(&str) -> bool,
+    /// The Service is (or becomes) a LoadBalancer: the idle-timeout checks apply.
+    pub load_balancer: bool,
+}
+
+impl Keys {
+    fn service(load_balancer: bool) -> Keys {
+        Keys {
+            kind: "Service",
+            reaches: |_| true,
+            load_balancer,
+        }
+    }
+}
+
 /// SE101, SE103, SE104, SE105, SE107: one annotation at a time. `set` lists the keys
-/// the SE102 upsert writes (a wrong AWS type among them is answered there).
-fn keys(ctx: &mut Ctx, svc: &Obj, map: NodeId, set: &[String], load_balancer: bool) {
+/// the Layer-4 upsert (SE102, SE208) writes (a wrong AWS type among them is answered there).
+pub(super) fn keys(ctx: &mut Ctx, svc: &Obj, map: NodeId, set: &[String], on: Keys) {
     let config = ctx.config;
     let tree = svc.tree;
     let cloud = config.cloud;
+    let Keys {
+        kind,
+        reaches,
+        load_balancer,
+    } = on;
     for &(k, v) in tree.entries(map) {
         let Some(key) = tree.scalar(k) else { continue };
         if key == HELM4_FILENAME_ANNOTATION
             || config.keep_annotations.iter().any(|keep| keep == key)
+            || !reaches(key)
         {
             continue;
         }
@@ -656,7 +683,7 @@ fn keys(ctx: &mut Ctx, svc: &Obj, map: NodeId, set: &[String], load_balancer: bo
                 code,
                 svc,
                 k,
-                format!("{what} {key} on Service {}: {}", svc.name, entry.note),
+                format!("{what} {key} on {kind} {}: {}", svc.name, entry.note),
                 remedy,
             );
             continue;
@@ -683,7 +710,7 @@ fn keys(ctx: &mut Ctx, svc: &Obj, map: NodeId, set: &[String], load_balancer: bo
                 svc,
                 v,
                 format!(
-                    "{key}: {value:?} on Service {} is not a Network Load Balancer type ({})",
+                    "{key}: {value:?} on {kind} {} is not a Network Load Balancer type ({})",
                     svc.name,
                     presets::AWS_L4_TYPES.join(", ")
                 ),
@@ -701,7 +728,7 @@ fn keys(ctx: &mut Ctx, svc: &Obj, map: NodeId, set: &[String], load_balancer: bo
                 svc,
                 k,
                 format!(
-                    "{} annotation {key} on Service {} rendered for --cloud {}",
+                    "{} annotation {key} on {kind} {} rendered for --cloud {}",
                     owner.name(),
                     svc.name,
                     cloud.name()

@@ -357,23 +357,6 @@ pub fn l4_annotations(
         .collect()
 }
 
-/// Whether `key: value` of the `scheme` set is what makes the load balancer internal: the
-/// scheme is internal and the cloud's internet-facing set has no such pair (GKE's
-/// `networking.gke.io/load-balancer-type: Internal`). Without it the load balancer is
-/// internet-facing.
-pub fn makes_internal(
-    cloud: Cloud,
-    scheme: Scheme,
-    target: TargetType,
-    key: &str,
-    value: &str,
-) -> bool {
-    scheme == Scheme::Internal
-        && !l4_annotations(cloud, Scheme::InternetFacing, target)
-            .iter()
-            .any(|&(k, v)| k == key && v == value)
-}
-
 /// The Layer-4 set of a Service whose `spec.loadBalancerClass` is `class`: a class of
 /// `cloud` that picks the load balancer itself makes some keys unnecessary (GKE's
 /// regional classes replace `l4-rbs`; with an AWS class the type annotation is not read).

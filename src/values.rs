@@ -310,7 +310,7 @@ impl Plan {
                 // A key given with --annotation is the user's word that Cilium copies it:
                 // the --annotation pairs below write it (as render does, SE208).
                 if !config.annotations.iter().any(|(a, _)| a == k) {
-                    self.uncopied(cloud, config.scheme, target, k, v);
+                    self.uncopied(cloud, config.scheme, k, v);
                 }
                 continue;
             }
@@ -335,8 +335,10 @@ impl Plan {
     }
 
     /// The note for a key of the cloud set that Cilium does not copy from its Ingress.
-    fn uncopied(&mut self, cloud: Cloud, scheme: Scheme, target: TargetType, k: &str, v: &str) {
-        let consequence = if presets::makes_internal(cloud, scheme, target, k, v) {
+    fn uncopied(&mut self, cloud: Cloud, scheme: Scheme, k: &str, v: &str) {
+        let consequence = if scheme == Scheme::Internal
+            && presets::makes_internal(cloud, k, Some(v))
+        {
             ", and without it Cilium's load balancer is internet-facing (the post-renderer refuses)"
         } else {
             ""

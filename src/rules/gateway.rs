@@ -309,6 +309,7 @@ fn infrastructure(ctx: &mut Ctx, gateway: &Obj, class: Option<&router::GatewayCl
     if gaps.is_empty() {
         return;
     }
+    super::service::unasked_public(ctx, gateway, &gaps, &format!("Gateway {}", gateway.name));
     let node = gaps
         .wrong
         .first()

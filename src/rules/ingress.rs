@@ -6,7 +6,7 @@
 
 use crate::config::Mode;
 use crate::manifest::Obj;
-use crate::presets::{self, Cloud, ControllerPreset, HELM4_FILENAME_ANNOTATION, On};
+use crate::presets::{self, Cloud, ControllerPreset, HELM4_FILENAME_ANNOTATION, On, Scheme};
 use crate::router;
 use crate::yaml::NodeId;
 use crate::yaml::write::Fragment;
@@ -26,6 +26,14 @@ pub(super) fn run(ctx: &mut Ctx) {
         let class = router::ingress_class(ingress.tree, ingress);
         l7_class(ctx, ingress, class);
         let l4 = cilium_l4(ctx, ingress, class);
+        if let Some(l4) = &l4 {
+            service::unasked_public(
+                ctx,
+                ingress,
+                &l4.gaps,
+                &format!("Cilium Ingress {}", ingress.name),
+            );
+        }
         // Without an annotations map, two fixes would each add one: SE201's fix then
         // writes the Cilium Ingress's Layer-4 set too.
         let fold = l4
@@ -525,12 +533,11 @@ fn report_cilium_l4(ctx: &mut Ctx, ingress: &Obj, l4: CiliumL4, folded: bool) {
         let at = map
             .or_else(|| tree.get(ingress.node, "metadata"))
             .unwrap_or(ingress.node);
-        let target = config.aws_target_type.unwrap_or_default();
         // Without the key that makes it internal, Cilium's Service is internet-facing:
         // an access the user did not ask for, which render cannot prevent.
-        let (internal, other): (Vec<_>, Vec<_>) = uncopied
-            .iter()
-            .partition(|(k, v)| presets::makes_internal(cloud, config.scheme, target, k, v));
+        let (internal, other): (Vec<_>, Vec<_>) = uncopied.iter().partition(|(k, v)| {
+            config.scheme == Scheme::Internal && presets::makes_internal(cloud, k, Some(v))
+        });
         let keys = |pairs: &[&(String, String)]| {
             let list: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
             list.join(", ")

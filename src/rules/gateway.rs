@@ -507,13 +507,13 @@ fn parent_of<'o, 's, 'a>(
             detached: None,
         });
     }
-    let group = tree.str_at(reference, &["group"]).unwrap_or(GATEWAY_GROUP);
-    if group != GATEWAY_GROUP || tree.str_at(reference, &["kind"]) != Some("ListenerSet") {
+    if !router::references_listener_set(tree, reference) {
         return None;
     }
+    let kind = tree.str_at(reference, &["kind"]);
     let owner = listener_sets
         .iter()
-        .find(|s| s.name == name && s.namespace == namespace)?;
+        .find(|s| s.name == name && s.namespace == namespace && kind == Some(&*s.kind))?;
     let detached = gateways
         .iter()
         .find(|g| {

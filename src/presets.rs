@@ -1358,6 +1358,13 @@ pub fn gateway_class_scheme(name: &str) -> Option<Scheme> {
 /// docs/guide/gateway/l4gateway.md). No annotation written by `--scheme` reaches it.
 pub const AWS_NLB_GATEWAY_CONTROLLER: &str = "gateway.k8s.aws/nlb";
 
+/// The group and kind of the AWS controller's LoadBalancerConfiguration, which a
+/// GatewayClass's `spec.parametersRef` and a Gateway's `spec.infrastructure.parametersRef`
+/// name; when both name one, the class's `spec.mergingMode` (`prefer-gateway-class` by
+/// default) decides a conflicting `scheme` (aws-load-balancer-controller
+/// docs/guide/gateway/loadbalancerconfig.md, "MergingMode", "Scheme").
+pub const AWS_LB_CONFIGURATION: (&str, &str) = ("gateway.k8s.aws", "LoadBalancerConfiguration");
+
 /// Layer-4 GatewayClass controllers: the load balancer itself reaches the router pods
 /// (no proxy pod of the cluster in between), so the router's NetworkPolicy must admit it
 /// with an ipBlock. Source: aws-load-balancer-controller docs/guide/gateway/l4gateway.md

@@ -229,6 +229,29 @@ fn class_scheme(ctx: &mut Ctx, gateway: &Obj, class: Option<&router::GatewayClas
     let wanted = ctx.config.scheme;
     let name = class.name;
     if class.controller == Some(presets::AWS_NLB_GATEWAY_CONTROLLER) {
+        if let Some((config, node, scheme)) = lb_configuration_scheme(ctx, gateway, class)
+            && scheme != wanted.name()
+        {
+            ctx.report(
+                Code::SE309,
+                &config,
+                node,
+                format!(
+                    "LoadBalancerConfiguration {}/{} gives Gateway {}/{} (class {name:?}, {}) scheme {scheme}, and --scheme is {}",
+                    config.namespace,
+                    config.name,
+                    gateway.namespace,
+                    gateway.name,
+                    presets::AWS_NLB_GATEWAY_CONTROLLER,
+                    wanted.name()
+                ),
+                Remedy::Refuse(format!(
+                    "set spec.scheme: {} in the LoadBalancerConfiguration, or pass --scheme {scheme} if that is meant",
+                    wanted.name()
+                )),
+            );
+            return;
+        }
         ctx.note(format!(
             "Gateway {}/{}: class {name:?} ({}) takes its scheme from a LoadBalancerConfiguration's spec.scheme (internal by default), not from annotations; --scheme {} does not reach it",
             gateway.namespace,
@@ -268,6 +291,61 @@ fn class_scheme(ctx: &mut Ctx, gateway: &Obj, class: Option<&router::GatewayClas
             wanted.name()
         )),
     );
+}
+
+/// The LoadBalancerConfiguration whose `spec.scheme` decides the NLB of a
+/// `gateway.k8s.aws/nlb` Gateway, that node and its value, when the stream shows it with
+/// certainty: every configuration the GatewayClass and the Gateway reference is in the
+/// stream, and one of them sets the scheme (when both do, the class's `mergingMode`
+/// decides). `None` otherwise (the default, `internal`, is left to the note).
+fn lb_configuration_scheme<'s, 'a>(
+    ctx: &Ctx<'s, 'a>,
+    gateway: &Obj<'s, 'a>,
+    class: &router::GatewayClass<'s, 'a>,
+) -> Option<(Obj<'s, 'a>, NodeId, &'s str)> {
+    let (group, kind) = presets::AWS_LB_CONFIGURATION;
+    // A reference to a configuration: `Some(None)` when it is not in the stream.
+    let find = |tree: &Tree, reference: NodeId, default_ns: &str| -> Option<Option<Obj<'s, 'a>>> {
+        if tree.str_at(reference, &["group"]) != Some(group)
+            || tree.str_at(reference, &["kind"]) != Some(kind)
+        {
+            return None;
+        }
+        let name = tree.str_at(reference, &["name"])?;
+        let namespace = tree.str_at(reference, &["namespace"]).unwrap_or(default_ns);
+        Some(
+            ctx.stream
+                .of_kind(kind)
+                .find(|c| c.group() == group && c.name == name && c.namespace == namespace),
+        )
+    };
+    let from_class = class.class.as_ref().and_then(|gc| {
+        let reference = gc.tree.path(gc.node, &["spec", "parametersRef"])?;
+        find(gc.tree, reference, "")
+    });
+    let from_gateway = gateway
+        .tree
+        .path(gateway.node, &["spec", "infrastructure", "parametersRef"])
+        .and_then(|r| find(gateway.tree, r, &gateway.namespace));
+    if matches!(from_class, Some(None)) || matches!(from_gateway, Some(None)) {
+        return None;
+    }
+    let scheme = |config: Option<Obj<'s, 'a>>| {
+        let config = config?;
+        let node = config.tree.path(config.node, &["spec", "scheme"])?;
+        let value = config.tree.string(node)?;
+        Some((config, node, value))
+    };
+    let prefer_gateway = from_class
+        .flatten()
+        .is_some_and(|c| c.tree.str_at(c.node, &["spec", "mergingMode"]) == Some("prefer-gateway"));
+    let (class_scheme, gateway_scheme) =
+        (scheme(from_class.flatten()), scheme(from_gateway.flatten()));
+    if prefer_gateway {
+        gateway_scheme.or(class_scheme)
+    } else {
+        class_scheme.or(gateway_scheme)
+    }
 }
 
 /// Whether a Gateway's class is Traefik's: the rendered GatewayClass names Traefik's

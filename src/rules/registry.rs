@@ -856,10 +856,15 @@ pub const RULES: &[Rule] = &[
             (`gateway.k8s.aws/nlb`) takes its scheme from a LoadBalancerConfiguration's \
             `spec.scheme` (`internal` by default, aws-load-balancer-controller \
             docs/guide/gateway/loadbalancerconfig.md), not from annotations: `--scheme` does \
-            not reach it either, and `check -v` says so for such a Gateway.",
+            not reach it either. When the stream holds every LoadBalancerConfiguration the \
+            GatewayClass (`spec.parametersRef`) and the Gateway \
+            (`spec.infrastructure.parametersRef`) reference and one sets the scheme (both: the \
+            class's `mergingMode`, `prefer-gateway-class` by default, decides), a scheme other \
+            than `--scheme` is refused the same way; otherwise `check -v` notes that \
+            `--scheme` does not reach the Gateway.",
         bad: "# with --scheme internal\nkind: Gateway\nmetadata:\n  name: spaces\nspec:\n  gatewayClassName: gke-l7-regional-external-managed\n",
         good: "# with --scheme internal\nkind: Gateway\nmetadata:\n  name: spaces\nspec:\n  gatewayClassName: gke-l7-rilb\n",
-        fix: "use the class of the scheme you want (gke-l7-rilb for internal, gke-l7-regional-external-managed for internet-facing), or pass the --scheme the class decides; render refuses",
+        fix: "use the class of the scheme you want (gke-l7-rilb for internal, gke-l7-regional-external-managed for internet-facing), or set the LoadBalancerConfiguration's spec.scheme, or pass the --scheme the class decides; render refuses",
         ..rule(
             Code::SE309,
             "gateway-class-scheme-mismatch",

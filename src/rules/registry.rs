@@ -690,7 +690,9 @@ pub const RULES: &[Rule] = &[
             `Terminate`; from v1.5 the CRDs reject a TLS listener without a mode). Passthrough \
             needs a `TLS` listener with an explicit `tls.mode: Passthrough` and a TLSRoute to \
             spaces-router. The listeners of a ListenerSet whose `parentRef` is the Spaces Gateway \
-            are the Gateway's listeners too, and are checked the same way.",
+            are the Gateway's listeners too, and are checked the same way (also the experimental \
+            `XListenerSet` of `gateway.networking.x-k8s.io/v1alpha1`, its name before Gateway \
+            API v1.5).",
         bad: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  listeners:\n    - name: tls\n      port: 443\n      protocol: HTTPS\n      tls:\n        certificateRefs:\n          - name: spaces-router-tls\n",
         good: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  listeners:\n    - name: tls\n      port: 443\n      protocol: TLS\n      tls:\n        mode: Passthrough\n",
         fix: "use protocol TLS with tls.mode Passthrough; render switches the listener (on the Gateway or an attached ListenerSet), writes the mode explicitly and removes certificateRefs",

@@ -59,6 +59,7 @@ pub(super) fn run(ctx: &mut Ctx) {
 enum Shape {
     List,
     Map,
+    Scalar,
 }
 
 impl Shape {
@@ -67,6 +68,7 @@ impl Shape {
             || match self {
                 Shape::List => tree.is_seq(node),
                 Shape::Map => tree.is_map(node),
+                Shape::Scalar => tree.scalar(node).is_some(),
             }
     }
 
@@ -74,6 +76,7 @@ impl Shape {
         match self {
             Shape::List => "a list",
             Shape::Map => "a mapping",
+            Shape::Scalar => "a string",
         }
     }
 }
@@ -167,7 +170,8 @@ impl<'s, 'a> Shapes<'s, 'a> {
         false
     }
 
-    /// `spec.listeners` of a Gateway or ListenerSet: a list of mappings, each `tls` a mapping.
+    /// `spec.listeners` of a Gateway or ListenerSet: a list of mappings, each `protocol` a
+    /// string, each `tls` a mapping with a string `mode`.
     fn listeners(&mut self, owner: &Obj<'s, 'a>) {
         let tree = owner.tree;
         let Some(list) = tree.path(owner.node, &["spec", "listeners"]) else {
@@ -180,8 +184,24 @@ impl<'s, 'a> Shapes<'s, 'a> {
             if !self.check(owner, listener, &format!("spec.listeners[{i}]"), Shape::Map) {
                 continue;
             }
-            if let Some(tls) = tree.get(listener, "tls") {
-                self.check(owner, tls, &format!("spec.listeners[{i}].tls"), Shape::Map);
+            if let Some(protocol) = tree.get(listener, "protocol") {
+                self.check(
+                    owner,
+                    protocol,
+                    &format!("spec.listeners[{i}].protocol"),
+                    Shape::Scalar,
+                );
+            }
+            if let Some(tls) = tree.get(listener, "tls")
+                && self.check(owner, tls, &format!("spec.listeners[{i}].tls"), Shape::Map)
+                && let Some(mode) = tree.get(tls, "mode")
+            {
+                self.check(
+                    owner,
+                    mode,
+                    &format!("spec.listeners[{i}].tls.mode"),
+                    Shape::Scalar,
+                );
             }
         }
     }
@@ -385,6 +405,10 @@ fn listeners(ctx: &mut Ctx, owner: &Obj) {
         // of GatewayTLSConfig.Mode); from v1.5 the CRDs reject it ("tls mode must be set
         // for protocol TLS", apis/v1/gateway_types.go). Passthrough is written either way.
         let mode_node = tls.and_then(|t| tree.get(t, "mode"));
+        if mode_node.is_some_and(|m| !Shape::Scalar.holds(tree, m)) {
+            // SE310 reports a tls.mode that is not a string.
+            continue;
+        }
         let mode = mode_node.and_then(|m| tree.string(m));
         let (at, message, note) = match protocol {
             Some("HTTPS") => (

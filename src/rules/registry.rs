@@ -876,11 +876,12 @@ pub const RULES: &[Rule] = &[
         )
     },
     Rule {
-        summary: "a Gateway API field render reads has the wrong shape (a mapping for a list, or the reverse)",
+        summary: "a Gateway API field render reads has the wrong shape (a mapping for a list, a list for a string, ...)",
         rationale: "Gateway API defines the Spaces Gateway's and a ListenerSet's \
             `spec.listeners`, a TLSRoute's `spec.parentRefs`, `spec.hostnames`, `spec.rules` \
-            and `backendRefs` as lists, and a listener, its `tls`, a ListenerSet's \
-            `spec.parentRef` and a parentRef as mappings. The API server rejects an object \
+            and `backendRefs` as lists, a listener, its `tls`, a ListenerSet's \
+            `spec.parentRef` and a parentRef as mappings, and a listener's `protocol` and \
+            `tls.mode` as strings. The API server rejects an object \
             whose field has another shape, so the release fails; and render cannot tell which \
             listener or route was meant, so it could not make the listener pass TLS through \
             or judge the route. Render refuses and names the field, the same finding as check \

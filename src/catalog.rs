@@ -137,8 +137,8 @@ pub fn presets_text() -> String {
         let _ = writeln!(out, "  class name     {:<40} {what}", m.pattern());
     }
     out.push_str("  except the GKE TLS passthrough classes (GKE 1.35+), which are Layer 4:\n");
-    for class in presets::GKE_PASSTHROUGH_GATEWAY_CLASSES {
-        let _ = writeln!(out, "  class name     {class}");
+    for (class, scheme) in presets::GKE_PASSTHROUGH_GATEWAY_CLASSES {
+        let _ = writeln!(out, "  class name     {class:<40} {}", scheme.name());
     }
     out.push_str("\nLayer-4 GatewayClasses (the router policy needs an ipBlock: --admit-cidr)\n\n");
     for (m, what) in presets::L4_GATEWAY_CONTROLLERS {
@@ -219,7 +219,8 @@ pub fn presets_json() -> String {
         "nonPassthroughIngressClasses": presets::NON_PASSTHROUGH_INGRESS_CLASSES.iter().map(|(c, p, w)| json!({"class": c, "controller": p, "description": w})).collect::<Vec<_>>(),
         "l7GatewayControllers": presets::L7_GATEWAY_CONTROLLERS.iter().map(|(m, w)| json!({"controllerName": m.pattern(), "description": w})).collect::<Vec<_>>(),
         "l7GatewayClassNames": presets::L7_GATEWAY_CLASS_NAMES.iter().map(|(m, w)| json!({"name": m.pattern(), "description": w})).collect::<Vec<_>>(),
-        "gkePassthroughGatewayClasses": presets::GKE_PASSTHROUGH_GATEWAY_CLASSES,
+        "gkePassthroughGatewayClasses": presets::GKE_PASSTHROUGH_GATEWAY_CLASSES.iter().map(|&(c, _)| c).collect::<Vec<_>>(),
+        "gkePassthroughGatewayClassSchemes": presets::GKE_PASSTHROUGH_GATEWAY_CLASSES.iter().map(|(c, s)| json!({"name": c, "scheme": s.name()})).collect::<Vec<_>>(),
         "l4GatewayControllers": presets::L4_GATEWAY_CONTROLLERS.iter().map(|(m, w)| json!({"controllerName": m.pattern(), "description": w})).collect::<Vec<_>>(),
         "servicelessGatewayControllers": presets::SERVICELESS_GATEWAY_CONTROLLERS.iter().map(|(m, w)| json!({"controllerName": m.pattern(), "description": w})).collect::<Vec<_>>(),
         "servicelessGatewayClassNames": presets::SERVICELESS_GATEWAY_CLASS_NAMES.iter().map(|(m, w)| json!({"name": m.pattern(), "description": w})).collect::<Vec<_>>(),

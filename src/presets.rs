@@ -1365,13 +1365,51 @@ pub const L7_GATEWAY_CLASS_NAMES: &[(KeyMatch, &str)] = &[
 /// Load Balancer reads the SNI and forwards the encrypted stream. Source: GKE docs
 /// "Deploy a TLS passthrough Gateway" (how-to/deploy-tls-passthrough-gateway), "Supported
 /// GatewayClasses".
-pub const GKE_PASSTHROUGH_GATEWAY_CLASSES: &[&str] = &[
-    "gke-l7-regional-external-managed",
-    "gke-l7-regional-external-managed-mc",
-    "gke-l7-rilb",
-    "gke-l7-rilb-mc",
-    "gke-l7-cross-regional-internal-managed-mc",
+///
+/// With the scheme each class decides: the class, not an annotation, makes the load
+/// balancer external or internal (GKE docs "GatewayClass capabilities": the
+/// `regional-external` classes build a regional external load balancer, `rilb` the
+/// regional internal one, `cross-regional-internal` the cross-region internal one).
+pub const GKE_PASSTHROUGH_GATEWAY_CLASSES: &[(&str, Scheme)] = &[
+    ("gke-l7-regional-external-managed", Scheme::InternetFacing),
+    (
+        "gke-l7-regional-external-managed-mc",
+        Scheme::InternetFacing,
+    ),
+    ("gke-l7-rilb", Scheme::Internal),
+    ("gke-l7-rilb-mc", Scheme::Internal),
+    (
+        "gke-l7-cross-regional-internal-managed-mc",
+        Scheme::Internal,
+    ),
 ];
+
+/// Whether `name` is a GKE TLS passthrough class.
+pub fn is_gke_passthrough_class(name: &str) -> bool {
+    gateway_class_scheme(name).is_some()
+}
+
+/// The scheme a GatewayClass decides by its name, when it does (the GKE passthrough
+/// classes).
+pub fn gateway_class_scheme(name: &str) -> Option<Scheme> {
+    GKE_PASSTHROUGH_GATEWAY_CLASSES
+        .iter()
+        .find(|&&(class, _)| class == name)
+        .map(|&(_, scheme)| scheme)
+}
+
+/// The AWS Load Balancer Controller's L4 gateway: its scheme is
+/// `LoadBalancerConfiguration.spec.scheme`, `internal` by default
+/// (aws-load-balancer-controller docs/guide/gateway/loadbalancerconfig.md, "Scheme";
+/// docs/guide/gateway/l4gateway.md). No annotation written by `--scheme` reaches it.
+pub const AWS_NLB_GATEWAY_CONTROLLER: &str = "gateway.k8s.aws/nlb";
+
+/// The group and kind of the AWS controller's LoadBalancerConfiguration, which a
+/// GatewayClass's `spec.parametersRef` and a Gateway's `spec.infrastructure.parametersRef`
+/// name; when both name one, the class's `spec.mergingMode` (`prefer-gateway-class` by
+/// default) decides a conflicting `scheme` (aws-load-balancer-controller
+/// docs/guide/gateway/loadbalancerconfig.md, "MergingMode", "Scheme").
+pub const AWS_LB_CONFIGURATION: (&str, &str) = ("gateway.k8s.aws", "LoadBalancerConfiguration");
 
 /// Layer-4 GatewayClass controllers: the load balancer itself reaches the router pods
 /// (no proxy pod of the cluster in between), so the router's NetworkPolicy must admit it
@@ -1379,7 +1417,7 @@ pub const GKE_PASSTHROUGH_GATEWAY_CLASSES: &[&str] = &[
 /// (`gateway.k8s.aws/nlb` provisions an NLB whose target groups are the route's
 /// backend Services).
 pub const L4_GATEWAY_CONTROLLERS: &[(KeyMatch, &str)] = &[(
-    Exact("gateway.k8s.aws/nlb"),
+    Exact(AWS_NLB_GATEWAY_CONTROLLER),
     "the AWS Load Balancer Controller's NLB gateway, Layer 4",
 )];
 
@@ -1436,7 +1474,7 @@ fn class_hit(
 
 /// Whether a GatewayClass (its name, and its controllerName when known) can only do L7.
 pub fn l7_gateway_class(name: &str, controller: Option<&str>) -> Option<&'static str> {
-    if GKE_PASSTHROUGH_GATEWAY_CLASSES.contains(&name) {
+    if is_gke_passthrough_class(name) {
         return None;
     }
     class_hit(
@@ -1449,7 +1487,7 @@ pub fn l7_gateway_class(name: &str, controller: Option<&str>) -> Option<&'static
 
 /// Whether a GatewayClass is a Layer-4 one (its load balancer connects to the router).
 pub fn l4_gateway_class(name: &str, controller: Option<&str>) -> Option<&'static str> {
-    if GKE_PASSTHROUGH_GATEWAY_CLASSES.contains(&name) {
+    if is_gke_passthrough_class(name) {
         return Some(GKE_PASSTHROUGH_WHAT);
     }
     class_hit(&[], L4_GATEWAY_CONTROLLERS, name, controller)
@@ -1523,7 +1561,7 @@ mod tests {
         );
         assert!(l7_gateway_class("spaces", Some("gateway.k8s.aws/nlb")).is_none());
         assert!(l7_gateway_class("spaces", None).is_none());
-        for class in GKE_PASSTHROUGH_GATEWAY_CLASSES {
+        for &(class, _) in GKE_PASSTHROUGH_GATEWAY_CLASSES {
             assert!(l7_gateway_class(class, Some("networking.gke.io/gateway")).is_none());
             assert!(l4_gateway_class(class, None).is_some());
             assert!(serviceless_gateway_class(class, None).is_some());

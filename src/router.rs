@@ -96,9 +96,39 @@ pub fn spaces_gateways<'s, 'a>(stream: &'s Stream<'a>, config: &Config) -> Vec<O
 /// twin). Their `parentRefs`, `hostnames` and `backendRefs` have the same shape.
 pub const TLS_ROUTE_VERSIONS: &[&str] = &["v1alpha2", "v1alpha3", "v1"];
 
-/// The ListenerSet versions (gateway-api config/crd/standard/
-/// gateway.networking.k8s.io_listenersets.yaml, standard since v1.5: `v1` only).
-pub const LISTENER_SET_VERSIONS: &[&str] = &["v1"];
+/// The kinds whose listeners join a Gateway's, as `(group, kind, versions)`:
+/// `ListenerSet` (gateway-api config/crd/standard/gateway.networking.k8s.io_listenersets.yaml,
+/// standard since v1.5: `v1` only) and its experimental predecessor `XListenerSet`
+/// (apisx/v1alpha1/xlistenerset_types.go, Gateway API v1.3 and v1.4). Both have the
+/// same `spec.parentRef` (apisx/v1alpha1/shared_types.go, `ParentGatewayReference`: group,
+/// kind, name and, from v1.4, namespace) and `spec.listeners` of the Gateway's shape.
+pub const LISTENER_SET_KINDS: &[(&str, &str, &[&str])] = &[
+    (GATEWAY_GROUP, "ListenerSet", &["v1"]),
+    (EXPERIMENTAL_GATEWAY_GROUP, "XListenerSet", &["v1alpha1"]),
+];
+
+/// The group of Gateway API's experimental kinds (`X` prefix).
+pub const EXPERIMENTAL_GATEWAY_GROUP: &str = "gateway.networking.x-k8s.io";
+
+/// Whether an object is a ListenerSet of one of [`LISTENER_SET_KINDS`].
+pub fn is_listener_set(object: &Object) -> bool {
+    let Some((group, version)) = object.api_version.split_once('/') else {
+        return false;
+    };
+    LISTENER_SET_KINDS
+        .iter()
+        .any(|&(g, k, versions)| g == group && k == object.kind && versions.contains(&version))
+}
+
+/// Whether a reference's group and kind (a route's `parentRefs` item) name a ListenerSet
+/// kind; the group defaults to Gateway API's.
+pub fn references_listener_set(tree: &Tree, reference: NodeId) -> bool {
+    let group = tree.str_at(reference, &["group"]).unwrap_or(GATEWAY_GROUP);
+    let kind = tree.str_at(reference, &["kind"]);
+    LISTENER_SET_KINDS
+        .iter()
+        .any(|&(g, k, _)| g == group && Some(k) == kind)
+}
 
 /// Whether an object is a Gateway API object of `kind` in one of `versions`.
 fn is_gateway_api(object: &Object, kind: &str, versions: &[&str]) -> bool {
@@ -165,8 +195,8 @@ pub fn names_spaces_gateway(
 pub fn spaces_listener_sets<'s, 'a>(stream: &'s Stream<'a>, config: &Config) -> Vec<Obj<'s, 'a>> {
     let gateway_namespace = known_gateway_namespace(stream, config);
     stream
-        .of_kind("ListenerSet")
-        .filter(|o| is_gateway_api(o, "ListenerSet", LISTENER_SET_VERSIONS))
+        .objects()
+        .filter(|o| is_listener_set(o))
         .filter(|o| {
             o.tree
                 .path(o.node, &["spec", "parentRef"])

@@ -1227,3 +1227,59 @@ fn values_name_a_shared_gateway_in_another_namespace() {
     let out = check(&["--gateway=platform/spaces"]);
     assert!(!out.stdout.contains("SE307"), "{}", out.stdout);
 }
+
+/// The AWS controller's L4 gateway takes its scheme from a LoadBalancerConfiguration:
+/// `-v` says that `--scheme` does not reach it, and nothing is reported or edited. A GKE
+/// passthrough class of the other scheme is refused by render with the `--scheme` to pass.
+#[test]
+fn gateway_class_scheme_notes_and_refusals() {
+    let nlb = "apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: aws-nlb
+spec:
+  controllerName: gateway.k8s.aws/nlb
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: spaces
+  namespace: upbound-system
+spec:
+  gatewayClassName: aws-nlb
+  listeners:
+    - name: tls
+      port: 443
+      protocol: TCP
+";
+    let out = run(
+        cmd().args(["check", "-v", "--cloud=aws", "--scheme=internal", "-"]),
+        nlb,
+    );
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("LoadBalancerConfiguration's spec.scheme (internal by default)")
+            && out.stderr.contains("--scheme internal does not reach it"),
+        "{}",
+        out.stderr
+    );
+    let rilb = nlb
+        .split("---\n")
+        .nth(1)
+        .unwrap()
+        .replace("aws-nlb", "gke-l7-rilb");
+    let out = run(cmd().args(["--cloud=gcp"]), &rilb);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr.contains("<stdin>:7:21")
+            && out.stderr.contains("[SE309]")
+            && out.stderr.contains("pass --scheme internal"),
+        "{}",
+        out.stderr
+    );
+    let out = run(cmd().args(["--cloud=gcp", "--scheme=internal"]), &rilb);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, rilb);
+}

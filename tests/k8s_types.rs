@@ -44,7 +44,9 @@ struct GatewaySpec {
     allowed_listeners: Option<Value>,
 }
 
-/// gateway-api apis/v1/listenerset_types.go: the listeners have the Gateway's shape.
+/// gateway-api apis/v1/listenerset_types.go (and its experimental predecessor
+/// XListenerSet, apisx/v1alpha1/xlistenerset_types.go): the listeners have the Gateway's
+/// shape.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code)]
@@ -59,8 +61,19 @@ struct ListenerSet {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code)]
 struct ListenerSetSpec {
-    parent_ref: Value,
+    parent_ref: ParentGatewayReference,
     listeners: Vec<Listener>,
+}
+
+/// `ParentGatewayReference` (apis/v1/listenerset_types.go, apisx/v1alpha1/shared_types.go).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)]
+struct ParentGatewayReference {
+    group: Option<String>,
+    kind: Option<String>,
+    name: String,
+    namespace: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -249,6 +262,9 @@ fn golden_outputs_deserialize_into_their_types() {
                 ("ListenerSet", "gateway.networking.k8s.io") => {
                     check::<ListenerSet>(&object).map(|_| "ListenerSet")
                 }
+                ("XListenerSet", "gateway.networking.x-k8s.io") => {
+                    check::<ListenerSet>(&object).map(|_| "XListenerSet")
+                }
                 ("CiliumNetworkPolicy", "cilium.io") => check::<CiliumNetworkPolicy>(&object)
                     .and_then(|p| {
                         let admits_ingress = p.spec.ingress.iter().all(|r| {
@@ -281,6 +297,7 @@ fn golden_outputs_deserialize_into_their_types() {
         "Gateway",
         "TLSRoute",
         "ListenerSet",
+        "XListenerSet",
         "CiliumNetworkPolicy",
     ] {
         if !seen.contains_key(kind) {

@@ -207,6 +207,7 @@ ALLOWED = {
     "Ingress": [("metadata", "annotations")],
     "Gateway": [("spec", "listeners"), ("spec", "infrastructure")],
     "ListenerSet": [("spec", "listeners")],
+    "XListenerSet": [("spec", "listeners")],
     "NetworkPolicy": [("spec", "ingress")],
 }
 # Where the values render writes must be strings.

@@ -1,4 +1,4 @@
-//! SE301–SE308: the Spaces Gateway (`--gateway`, default `spaces`), the ListenerSets
+//! SE301–SE310: the Spaces Gateway (`--gateway`, default `spaces`), the ListenerSets
 //! attached to it, its class, and routes to the router (docs/edits.md, "Gateway API").
 //!
 //! TLSRoutes of every served version (`v1alpha2`, `v1alpha3`, `v1`) are the router's
@@ -25,12 +25,14 @@ pub(super) fn run(ctx: &mut Ctx) {
             ),
         );
     }
+    shapes(ctx, &gateways);
     let listener_sets = router::spaces_listener_sets(ctx.stream, ctx.config);
     // The namespaces of the Traefik Gateways: Traefik serves their ListenerSets too.
     let mut traefik: Vec<&str> = Vec::new();
     for gateway in &gateways {
         let class = router::gateway_class(ctx.stream, gateway);
         class_l7(ctx, gateway, class.as_ref());
+        class_scheme(ctx, gateway, class.as_ref());
         listeners(ctx, gateway);
         if class.as_ref().is_some_and(is_traefik) {
             traefik.push(&gateway.namespace);
@@ -50,6 +52,159 @@ pub(super) fn run(ctx: &mut Ctx) {
     }
     http_routes(ctx);
     tls_routes(ctx, &gateways, &listener_sets);
+}
+
+/// The shape Gateway API gives a field.
+#[derive(Clone, Copy)]
+enum Shape {
+    List,
+    Map,
+    Scalar,
+}
+
+impl Shape {
+    fn holds(self, tree: &Tree, node: NodeId) -> bool {
+        tree.is_null(node)
+            || match self {
+                Shape::List => tree.is_seq(node),
+                Shape::Map => tree.is_map(node),
+                Shape::Scalar => tree.scalar(node).is_some(),
+            }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Shape::List => "a list",
+            Shape::Map => "a mapping",
+            Shape::Scalar => "a string",
+        }
+    }
+}
+
+/// What a node is, for messages.
+fn shape_of(tree: &Tree, node: NodeId) -> &'static str {
+    if tree.is_map(node) {
+        "a mapping"
+    } else if tree.is_seq(node) {
+        "a list"
+    } else {
+        "a scalar"
+    }
+}
+
+/// SE310: the fields of Gateway API objects that the rules read must have the shape
+/// Gateway API defines (apis/v1/gateway_types.go `Listeners []Listener`,
+/// `TLS *ListenerTLSConfig`; apis/v1/listenerset_types.go and
+/// apisx/v1alpha1/xlistenerset_types.go `ParentRef`, `Listeners`; apis/v1/tlsroute_types.go
+/// `ParentRefs`, `Hostnames`, `Rules`, `BackendRefs`). The API server rejects another
+/// shape, and render cannot tell which listener or route was meant: it refuses. A
+/// null field counts as absent. Checked: the Spaces Gateways, every ListenerSet (its
+/// `parentRef` decides whether it is the Gateway's), and the TLSRoutes to the router.
+fn shapes(ctx: &mut Ctx, gateways: &[Obj]) {
+    let mut found = Shapes(Vec::new());
+    for gateway in gateways {
+        found.listeners(gateway);
+    }
+    let stream = ctx.stream;
+    for set in stream.objects().filter(|o| router::is_listener_set(o)) {
+        if let Some(parent) = set.tree.path(set.node, &["spec", "parentRef"]) {
+            found.check(&set, parent, "spec.parentRef", Shape::Map);
+        }
+    }
+    for set in &router::spaces_listener_sets(stream, ctx.config) {
+        found.listeners(set);
+    }
+    for route in router::router_tls_routes(stream, ctx.config) {
+        let tree = route.tree;
+        if let Some(refs) = tree.path(route.node, &["spec", "parentRefs"])
+            && found.check(&route, refs, "spec.parentRefs", Shape::List)
+        {
+            for (i, &reference) in tree.items(refs).iter().enumerate() {
+                found.check(
+                    &route,
+                    reference,
+                    &format!("spec.parentRefs[{i}]"),
+                    Shape::Map,
+                );
+            }
+        }
+        if let Some(hosts) = tree.path(route.node, &["spec", "hostnames"]) {
+            found.check(&route, hosts, "spec.hostnames", Shape::List);
+        }
+    }
+    let help =
+        "write the field with the shape Gateway API defines (each list item starts with `- `)";
+    for (owner, node, message) in found.0 {
+        ctx.report(
+            Code::SE310,
+            &owner,
+            node,
+            message,
+            Remedy::Refuse(help.to_string()),
+        );
+    }
+}
+
+/// The fields of the wrong shape: the object, the field's node and the message.
+struct Shapes<'s, 'a>(Vec<(Obj<'s, 'a>, NodeId, String)>);
+
+impl<'s, 'a> Shapes<'s, 'a> {
+    /// Whether `node` (the `field` of `owner`) has `shape`; records it when not.
+    fn check(&mut self, owner: &Obj<'s, 'a>, node: NodeId, field: &str, shape: Shape) -> bool {
+        let tree = owner.tree;
+        if shape.holds(tree, node) {
+            return true;
+        }
+        self.0.push((
+            *owner,
+            node,
+            format!(
+                "{field} of {} {}/{} is {}, and Gateway API defines it as {}: the API server rejects the object",
+                owner.kind,
+                owner.namespace,
+                owner.name,
+                shape_of(tree, node),
+                shape.name()
+            ),
+        ));
+        false
+    }
+
+    /// `spec.listeners` of a Gateway or ListenerSet: a list of mappings, each `protocol` a
+    /// string, each `tls` a mapping with a string `mode`.
+    fn listeners(&mut self, owner: &Obj<'s, 'a>) {
+        let tree = owner.tree;
+        let Some(list) = tree.path(owner.node, &["spec", "listeners"]) else {
+            return;
+        };
+        if !self.check(owner, list, "spec.listeners", Shape::List) {
+            return;
+        }
+        for (i, &listener) in tree.items(list).iter().enumerate() {
+            if !self.check(owner, listener, &format!("spec.listeners[{i}]"), Shape::Map) {
+                continue;
+            }
+            if let Some(protocol) = tree.get(listener, "protocol") {
+                self.check(
+                    owner,
+                    protocol,
+                    &format!("spec.listeners[{i}].protocol"),
+                    Shape::Scalar,
+                );
+            }
+            if let Some(tls) = tree.get(listener, "tls")
+                && self.check(owner, tls, &format!("spec.listeners[{i}].tls"), Shape::Map)
+                && let Some(mode) = tree.get(tls, "mode")
+            {
+                self.check(
+                    owner,
+                    mode,
+                    &format!("spec.listeners[{i}].tls.mode"),
+                    Shape::Scalar,
+                );
+            }
+        }
+    }
 }
 
 /// SE303: the Gateway's class must be able to pass TLS through: its name, or the
@@ -84,6 +239,135 @@ fn class_l7(ctx: &mut Ctx, gateway: &Obj, class: Option<&router::GatewayClass>) 
     }
 }
 
+/// SE309: a GKE passthrough class decides the load balancer's scheme by its name, and
+/// `--scheme` asks for the other one. The AWS controller's L4 gateway takes its scheme
+/// from a LoadBalancerConfiguration, which `--scheme` does not write: a note says so.
+fn class_scheme(ctx: &mut Ctx, gateway: &Obj, class: Option<&router::GatewayClass>) {
+    let Some(class) = class else {
+        return;
+    };
+    let wanted = ctx.config.scheme;
+    let name = class.name;
+    if class.controller == Some(presets::AWS_NLB_GATEWAY_CONTROLLER) {
+        if let Some((config, node, scheme)) = lb_configuration_scheme(ctx, gateway, class)
+            && scheme != wanted.name()
+        {
+            ctx.report(
+                Code::SE309,
+                &config,
+                node,
+                format!(
+                    "LoadBalancerConfiguration {}/{} gives Gateway {}/{} (class {name:?}, {}) scheme {scheme}, and --scheme is {}",
+                    config.namespace,
+                    config.name,
+                    gateway.namespace,
+                    gateway.name,
+                    presets::AWS_NLB_GATEWAY_CONTROLLER,
+                    wanted.name()
+                ),
+                Remedy::Refuse(format!(
+                    "set spec.scheme: {} in the LoadBalancerConfiguration, or pass --scheme {scheme} if that is meant",
+                    wanted.name()
+                )),
+            );
+            return;
+        }
+        ctx.note(format!(
+            "Gateway {}/{}: class {name:?} ({}) takes its scheme from a LoadBalancerConfiguration's spec.scheme (internal by default), not from annotations; --scheme {} does not reach it",
+            gateway.namespace,
+            gateway.name,
+            presets::AWS_NLB_GATEWAY_CONTROLLER,
+            wanted.name()
+        ));
+        return;
+    }
+    let Some(scheme) = presets::gateway_class_scheme(name) else {
+        return;
+    };
+    if scheme == wanted {
+        return;
+    }
+    let other = presets::GKE_PASSTHROUGH_GATEWAY_CLASSES
+        .iter()
+        .filter(|&&(_, s)| s == wanted)
+        .map(|&(c, _)| c)
+        .collect::<Vec<_>>()
+        .join(", ");
+    ctx.report(
+        Code::SE309,
+        gateway,
+        class.node,
+        format!(
+            "Gateway {}/{} has class {name:?}, which builds an {} load balancer, and --scheme is {}: the class alone decides the scheme",
+            gateway.namespace,
+            gateway.name,
+            scheme.name(),
+            wanted.name()
+        ),
+        Remedy::Refuse(format!(
+            "pass --scheme {} if an {} load balancer is meant, else use a class of the {} scheme ({other})",
+            scheme.name(),
+            scheme.name(),
+            wanted.name()
+        )),
+    );
+}
+
+/// The LoadBalancerConfiguration whose `spec.scheme` decides the NLB of a
+/// `gateway.k8s.aws/nlb` Gateway, that node and its value, when the stream shows it with
+/// certainty: every configuration the GatewayClass and the Gateway reference is in the
+/// stream, and one of them sets the scheme (when both do, the class's `mergingMode`
+/// decides). `None` otherwise (the default, `internal`, is left to the note).
+fn lb_configuration_scheme<'s, 'a>(
+    ctx: &Ctx<'s, 'a>,
+    gateway: &Obj<'s, 'a>,
+    class: &router::GatewayClass<'s, 'a>,
+) -> Option<(Obj<'s, 'a>, NodeId, &'s str)> {
+    let (group, kind) = presets::AWS_LB_CONFIGURATION;
+    // A reference to a configuration: `Some(None)` when it is not in the stream.
+    let find = |tree: &Tree, reference: NodeId, default_ns: &str| -> Option<Option<Obj<'s, 'a>>> {
+        if tree.str_at(reference, &["group"]) != Some(group)
+            || tree.str_at(reference, &["kind"]) != Some(kind)
+        {
+            return None;
+        }
+        let name = tree.str_at(reference, &["name"])?;
+        let namespace = tree.str_at(reference, &["namespace"]).unwrap_or(default_ns);
+        Some(
+            ctx.stream
+                .of_kind(kind)
+                .find(|c| c.group() == group && c.name == name && c.namespace == namespace),
+        )
+    };
+    let from_class = class.class.as_ref().and_then(|gc| {
+        let reference = gc.tree.path(gc.node, &["spec", "parametersRef"])?;
+        find(gc.tree, reference, "")
+    });
+    let from_gateway = gateway
+        .tree
+        .path(gateway.node, &["spec", "infrastructure", "parametersRef"])
+        .and_then(|r| find(gateway.tree, r, &gateway.namespace));
+    if matches!(from_class, Some(None)) || matches!(from_gateway, Some(None)) {
+        return None;
+    }
+    let scheme = |config: Option<Obj<'s, 'a>>| {
+        let config = config?;
+        let node = config.tree.path(config.node, &["spec", "scheme"])?;
+        let value = config.tree.string(node)?;
+        Some((config, node, value))
+    };
+    let prefer_gateway = from_class
+        .flatten()
+        .is_some_and(|c| c.tree.str_at(c.node, &["spec", "mergingMode"]) == Some("prefer-gateway"));
+    let (class_scheme, gateway_scheme) =
+        (scheme(from_class.flatten()), scheme(from_gateway.flatten()));
+    if prefer_gateway {
+        gateway_scheme.or(class_scheme)
+    } else {
+        class_scheme.or(gateway_scheme)
+    }
+}
+
 /// Whether a Gateway's class is Traefik's: the rendered GatewayClass names Traefik's
 /// controller, or, when the stream holds no GatewayClass of that name, the class is the
 /// one the Traefik chart creates.
@@ -112,11 +396,19 @@ fn listeners(ctx: &mut Ctx, owner: &Obj) {
             continue;
         };
         let protocol = tree.string(protocol_node);
-        let tls = tree.get(listener, "tls").filter(|&t| tree.is_map(t));
+        let tls = tree.get(listener, "tls").filter(|&t| !tree.is_null(t));
+        if tls.is_some_and(|t| !tree.is_map(t)) {
+            // SE310 reports a tls that is not a mapping.
+            continue;
+        }
         // Before Gateway API v1.5 a TLS listener without a mode terminates (the default
         // of GatewayTLSConfig.Mode); from v1.5 the CRDs reject it ("tls mode must be set
         // for protocol TLS", apis/v1/gateway_types.go). Passthrough is written either way.
         let mode_node = tls.and_then(|t| tree.get(t, "mode"));
+        if mode_node.is_some_and(|m| !Shape::Scalar.holds(tree, m)) {
+            // SE310 reports a tls.mode that is not a string.
+            continue;
+        }
         let mode = mode_node.and_then(|m| tree.string(m));
         let (at, message, note) = match protocol {
             Some("HTTPS") => (
@@ -452,6 +744,15 @@ fn tls_routes(ctx: &mut Ctx, gateways: &[Obj], listener_sets: &[Obj]) {
             ) else {
                 continue;
             };
+            let owner = parent.owner;
+            if owner
+                .tree
+                .path(owner.node, &["spec", "listeners"])
+                .is_some_and(|l| !Shape::List.holds(owner.tree, l))
+            {
+                // SE310 reports listeners that are not a list.
+                continue;
+            }
             let (at, problem) = match &parent.detached {
                 Some(why) => (reference, why.clone()),
                 None => match attach(tree, route, reference, parent.owner) {
@@ -508,13 +809,13 @@ fn parent_of<'o, 's, 'a>(
             detached: None,
         });
     }
-    let group = tree.str_at(reference, &["group"]).unwrap_or(GATEWAY_GROUP);
-    if group != GATEWAY_GROUP || tree.str_at(reference, &["kind"]) != Some("ListenerSet") {
+    if !router::references_listener_set(tree, reference) {
         return None;
     }
+    let kind = tree.str_at(reference, &["kind"]);
     let owner = listener_sets
         .iter()
-        .find(|s| s.name == name && s.namespace == namespace)?;
+        .find(|s| s.name == name && s.namespace == namespace && kind == Some(&*s.kind))?;
     let detached = gateways
         .iter()
         .find(|g| {

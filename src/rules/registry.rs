@@ -44,6 +44,8 @@ pub enum Code {
     SE306,
     SE307,
     SE308,
+    SE309,
+    SE310,
     SE401,
     SE402,
     SE403,
@@ -92,7 +94,7 @@ impl Code {
         match self as u8 {
             c if c <= Code::SE116 as u8 => Family::Service,
             c if c <= Code::SE208 as u8 => Family::Ingress,
-            c if c <= Code::SE308 as u8 => Family::Gateway,
+            c if c <= Code::SE310 as u8 => Family::Gateway,
             c if c <= Code::SE407 as u8 => Family::NetworkPolicy,
             _ => Family::Yaml,
         }
@@ -267,8 +269,8 @@ const CODE_NAMES: &[&str] = &[
     "SE101", "SE102", "SE103", "SE104", "SE105", "SE106", "SE107", "SE108", "SE109", "SE110",
     "SE111", "SE112", "SE113", "SE114", "SE115", "SE116", "SE201", "SE202", "SE203", "SE204",
     "SE205", "SE206", "SE207", "SE208", "SE301", "SE302", "SE303", "SE304", "SE305", "SE306",
-    "SE307", "SE308", "SE401", "SE402", "SE403", "SE404", "SE405", "SE406", "SE407", "SE501",
-    "SE502", "SE503", "SE504",
+    "SE307", "SE308", "SE309", "SE310", "SE401", "SE402", "SE403", "SE404", "SE405", "SE406",
+    "SE407", "SE501", "SE502", "SE503", "SE504",
     // The values family (Spaces values files, `check --values`, `values --values`).
     "SE601", "SE602", "SE603", "SE604", "SE605", "SE606", "SE607", "SE608", "SE609", "SE610",
     "SE611", "SE612", "SE613", "SE614",
@@ -717,7 +719,9 @@ pub const RULES: &[Rule] = &[
             `Terminate`; from v1.5 the CRDs reject a TLS listener without a mode). Passthrough \
             needs a `TLS` listener with an explicit `tls.mode: Passthrough` and a TLSRoute to \
             spaces-router. The listeners of a ListenerSet whose `parentRef` is the Spaces Gateway \
-            are the Gateway's listeners too, and are checked the same way.",
+            are the Gateway's listeners too, and are checked the same way (also the experimental \
+            `XListenerSet` of `gateway.networking.x-k8s.io/v1alpha1`, its name before Gateway \
+            API v1.5).",
         bad: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  listeners:\n    - name: tls\n      port: 443\n      protocol: HTTPS\n      tls:\n        certificateRefs:\n          - name: spaces-router-tls\n",
         good: "kind: Gateway\nmetadata:\n  name: spaces\nspec:\n  listeners:\n    - name: tls\n      port: 443\n      protocol: TLS\n      tls:\n        mode: Passthrough\n",
         fix: "use protocol TLS with tls.mode Passthrough; render switches the listener (on the Gateway or an attached ListenerSet), writes the mode explicitly and removes certificateRefs",
@@ -866,6 +870,60 @@ pub const RULES: &[Rule] = &[
             Level::Error,
             Needs::Nothing,
             FixKind::Warns,
+        )
+    },
+    Rule {
+        summary: "the Spaces Gateway's class decides the other scheme than --scheme",
+        rationale: "GKE's TLS passthrough classes build the load balancer themselves, and the \
+            class alone decides whether it is external or internal (GKE docs \"GatewayClass \
+            capabilities\"): `gke-l7-regional-external-managed` and its `-mc` variant are \
+            internet-facing, `gke-l7-rilb`, `gke-l7-rilb-mc` and \
+            `gke-l7-cross-regional-internal-managed-mc` are internal. No annotation changes \
+            that, so `--scheme` cannot reach the load balancer: an external class with \
+            `--scheme internal` exposes Spaces to the internet although an internal load \
+            balancer was asked for, and an internal class with `--scheme internet-facing` \
+            leaves it unreachable from outside the VPC. Render cannot choose the class for \
+            the user and refuses. The AWS Load Balancer Controller's L4 gateway \
+            (`gateway.k8s.aws/nlb`) takes its scheme from a LoadBalancerConfiguration's \
+            `spec.scheme` (`internal` by default, aws-load-balancer-controller \
+            docs/guide/gateway/loadbalancerconfig.md), not from annotations: `--scheme` does \
+            not reach it either. When the stream holds every LoadBalancerConfiguration the \
+            GatewayClass (`spec.parametersRef`) and the Gateway \
+            (`spec.infrastructure.parametersRef`) reference and one sets the scheme (both: the \
+            class's `mergingMode`, `prefer-gateway-class` by default, decides), a scheme other \
+            than `--scheme` is refused the same way; otherwise `check -v` notes that \
+            `--scheme` does not reach the Gateway.",
+        bad: "# with --scheme internal\nkind: Gateway\nmetadata:\n  name: spaces\nspec:\n  gatewayClassName: gke-l7-regional-external-managed\n",
+        good: "# with --scheme internal\nkind: Gateway\nmetadata:\n  name: spaces\nspec:\n  gatewayClassName: gke-l7-rilb\n",
+        fix: "use the class of the scheme you want (gke-l7-rilb for internal, gke-l7-regional-external-managed for internet-facing), or set the LoadBalancerConfiguration's spec.scheme, or pass the --scheme the class decides; render refuses",
+        ..rule(
+            Code::SE309,
+            "gateway-class-scheme-mismatch",
+            Level::Error,
+            Needs::Nothing,
+            FixKind::Refuses,
+        )
+    },
+    Rule {
+        summary: "a Gateway API field render reads has the wrong shape (a mapping for a list, a list for a string, ...)",
+        rationale: "Gateway API defines the Spaces Gateway's and a ListenerSet's \
+            `spec.listeners`, a TLSRoute's `spec.parentRefs`, `spec.hostnames`, `spec.rules` \
+            and `backendRefs` as lists, a listener, its `tls`, a ListenerSet's \
+            `spec.parentRef` and a parentRef as mappings, and a listener's `protocol` and \
+            `tls.mode` as strings. The API server rejects an object \
+            whose field has another shape, so the release fails; and render cannot tell which \
+            listener or route was meant, so it could not make the listener pass TLS through \
+            or judge the route. Render refuses and names the field, the same finding as check \
+            reports.",
+        bad: "kind: ListenerSet\nmetadata:\n  name: spaces-tls\nspec:\n  parentRef:\n    name: spaces\n  listeners:\n    name: tls\n    protocol: HTTPS\n",
+        good: "kind: ListenerSet\nmetadata:\n  name: spaces-tls\nspec:\n  parentRef:\n    name: spaces\n  listeners:\n    - name: tls\n      protocol: HTTPS\n",
+        fix: "write the field with the shape Gateway API defines (a list item starts with `- `); render refuses the stream",
+        ..rule(
+            Code::SE310,
+            "gateway-api-field-shape",
+            Level::Error,
+            Needs::Nothing,
+            FixKind::Refuses,
         )
     },
     Rule {

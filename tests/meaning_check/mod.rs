@@ -224,6 +224,7 @@ const ALLOWED: &[(&str, &[&[&str]])] = &[
         &[&["spec", "listeners"], &["spec", "infrastructure"]],
     ),
     ("ListenerSet", &[&["spec", "listeners"]]),
+    ("XListenerSet", &[&["spec", "listeners"]]),
     ("NetworkPolicy", &[&["spec", "ingress"]]),
 ];
 /// Where the values render writes must be strings.

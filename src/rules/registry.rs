@@ -1109,7 +1109,7 @@ pub const RULES: &[Rule] = &[
             stream, and check reports the document so that CI finds it before Helm does.",
         bad: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations: *shared\n",
         good: "kind: Service\nmetadata:\n  name: spaces-router\n  annotations:\n    example.com/owner: \"platform\"\n",
-        fix: "write that part of the template in plain block style (no anchors, aliases or complex keys)",
+        fix: "write that part of the template in plain block style (no anchors, aliases or complex keys), with the shape Kubernetes expects (a mapping for annotations, a string for a field like spec.type)",
         ..rule(
             Code::SE504,
             "layout-not-editable",

@@ -391,6 +391,28 @@ impl<'t, 'a> Writer<'t, 'a> {
                 "cannot edit a value that is an alias (`*name`); write it out in the template",
             ));
         }
+        // A value of another shape than the one written (a sequence or a string where a
+        // mapping goes, a collection where a string goes) is not the empty value (null or
+        // `""`) render may fill: replacing it would drop what it holds. Kubernetes rejects such an
+        // object anyway; the template needs fixing.
+        let is_collection = tree.is_map(v) || tree.is_seq(v);
+        let shape = match fragment {
+            Fragment::Map(_)
+                if !tree.is_map(v) && !tree.is_null(v) && tree.string(v) != Some("") =>
+            {
+                Some("a mapping")
+            }
+            Fragment::Str(_) if is_collection => Some("a string"),
+            _ => None,
+        };
+        if let Some(expected) = shape {
+            return Err(unsupported(
+                tree.span(v).start,
+                format!(
+                    "expected {expected} here, as Kubernetes reads this field; fix the template"
+                ),
+            ));
+        }
         match fragment {
             Fragment::Str(s) => {
                 if tree.string(v) == Some(s.as_str()) {
@@ -1015,6 +1037,14 @@ mod tests {
         })
     }
 
+    /// Whether adding annotations at the root is refused.
+    fn refuses_root(src: &str) -> bool {
+        let tree = Tree::parse(src).expect("test input parses");
+        let mut w = Writer::new(&tree);
+        w.upsert(tree.root.unwrap(), &annotations(&[("k", "v")]))
+            .is_err()
+    }
+
     #[test]
     fn adds_to_a_block_map_after_the_last_key() {
         let out = upsert_root(
@@ -1058,12 +1088,10 @@ mod tests {
             set_type("type: >-\n  ClusterIP\n\n# c\nb: 1\n"),
             "type: \"LoadBalancer\"\n\n# c\nb: 1\n"
         );
-        assert_eq!(
-            upsert_root("metadata: |\n  x\nb: 1\n", &[("k", "v")]),
-            "metadata:\n  annotations:\n    k: \"v\"\nb: 1\n"
-        );
-        // An empty block scalar sits at the start of the next line: its `:` (an entry
-        // with an empty key) stays.
+        // A block scalar where a mapping goes is refused (it holds text), not replaced;
+        // an empty one is the empty value, and its `:` on the next line (an entry with an
+        // empty key, where the parser places the empty scalar) stays.
+        assert!(refuses_root("metadata: |\n  x\nb: 1\n"));
         assert_eq!(
             upsert_root("metadata: |\n: x\n", &[("k", "v")]),
             "metadata:\n  annotations:\n    k: \"v\"\n: x\n"
@@ -1167,6 +1195,43 @@ mod tests {
         assert_eq!(out, "a: {z: \"2\"}\nb: [\"3\"]\nc: {x: 1, z: \"3\"}\n");
     }
 
+    /// A value of another shape is refused, never replaced: what it holds would be lost.
+    #[test]
+    fn values_of_another_shape_are_refused_not_replaced() {
+        let src = "metadata:\n  annotations:\n    - a\nspec:\n  type: [LoadBalancer]\n  ports: x\n";
+        let tree = Tree::parse(src).unwrap();
+        let root = tree.root.unwrap();
+        let mut w = Writer::new(&tree);
+        let err = w.upsert(root, &annotations(&[("k", "v")])).unwrap_err();
+        assert!(
+            err.message.contains("expected a mapping"),
+            "{}",
+            err.message
+        );
+        let spec = tree.get(root, "spec").unwrap();
+        let err = w
+            .upsert(spec, &[("type".into(), Fragment::str("LoadBalancer"))])
+            .unwrap_err();
+        assert!(err.message.contains("expected a string"), "{}", err.message);
+        let err = w
+            .upsert(
+                spec,
+                &[("ports".into(), Fragment::string_map([("a", "b")]))],
+            )
+            .unwrap_err();
+        assert!(
+            err.message.contains("expected a mapping"),
+            "{}",
+            err.message
+        );
+        // An empty value is filled.
+        let out = edit("metadata:\n  annotations:\n", |w| {
+            w.upsert(w.tree.root.unwrap(), &annotations(&[("k", "v")]))
+                .unwrap();
+        });
+        assert_eq!(out, "metadata:\n  annotations:\n    k: \"v\"\n");
+    }
+
     #[test]
     fn removes_and_appends_sequence_items() {
         let out = edit("from:\n  - a: 1\n    b: 2\n  - c: 3\n", |w| {
@@ -1240,9 +1305,9 @@ mod tests {
 
     #[test]
     fn empty_last_values_keep_their_colon_with_them() {
-        // Replacing a sequence whose last value is empty, and removing an empty flow entry.
-        let out = upsert_root("metadata:\n- name: x\n  annotations:\n", &[("k", "v")]);
-        assert_eq!(out, "metadata:\n  annotations:\n    k: \"v\"\n");
+        // A sequence where a mapping goes is refused, not replaced; removing an empty
+        // flow entry takes its colon.
+        assert!(refuses_root("metadata:\n- name: x\n  annotations:\n"));
         let out = edit("a: {x: 1, y:}\n", |w| {
             let a = w.tree.get(w.tree.root.unwrap(), "a").unwrap();
             let (k, _) = w.tree.entry(a, "y").unwrap();

@@ -1070,6 +1070,10 @@ fn cilium_covered(ctx: &Ctx) -> Vec<Option<String>> {
     covered
 }
 
+/// The most ports a Cilium port rule holds (cilium pkg/policy/api/l4.go, PortRule.Ports:
+/// `+kubebuilder:validation:MaxItems=40`).
+const CILIUM_MAX_PORTS: usize = 40;
+
 /// The router's port when its policy names none (spaces-router listens on 8443).
 const ROUTER_PORT: (&str, &str) = ("8443", "TCP");
 
@@ -1175,7 +1179,10 @@ fn cilium_document(
                 // Cilium reads port "0" as every port of the protocol, carries a range's
                 // `endPort` and resolves a named port like Kubernetes (its own reading of
                 // a NetworkPolicy does the same: cilium pkg/k8s/network_policy.go,
-                // parsePorts; fields in pkg/policy/api/l4.go, PortProtocol).
+                // parsePorts; fields in pkg/policy/api/l4.go, PortProtocol). Cilium
+                // enforces `endPort` from 1.16 (cilium/cilium#32807); an older one
+                // admits `port` alone, as it does for the NetworkPolicy's range
+                // (cilium/cilium#28684): narrower, never wider.
                 let mut entry = vec![(
                     "port".to_string(),
                     Fragment::str(p.port.as_deref().unwrap_or("0")),
@@ -1187,13 +1194,13 @@ fn cilium_document(
                 Fragment::Map(entry)
             })
             .collect();
-        rule.push((
-            "toPorts".to_string(),
-            Fragment::Seq(vec![Fragment::Map(vec![(
-                "ports".to_string(),
-                Fragment::Seq(ports),
-            )])]),
-        ));
+        // Cilium takes at most 40 ports in one port rule (the CRD's MaxItems); the
+        // port rules of one rule add up.
+        let port_rules: Vec<Fragment> = ports
+            .chunks(CILIUM_MAX_PORTS)
+            .map(|chunk| Fragment::Map(vec![("ports".to_string(), Fragment::Seq(chunk.to_vec()))]))
+            .collect();
+        rule.push(("toPorts".to_string(), Fragment::Seq(port_rules)));
     }
     let rule = Fragment::Map(rule);
     vec![

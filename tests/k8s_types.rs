@@ -174,6 +174,9 @@ struct CiliumPortRule {
 #[allow(dead_code)]
 struct CiliumPort {
     port: String,
+    /// An int32 in the CRD (cilium pkg/policy/api/l4.go, PortProtocol.EndPort).
+    #[serde(rename = "endPort")]
+    end_port: Option<u16>,
     protocol: String,
 }
 

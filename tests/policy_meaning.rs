@@ -1,7 +1,9 @@
 //! Render never widens access beyond what was asked (README, "Guarantees"), on meaning:
 //! over generated router NetworkPolicies with mixed peers (controllers, the connect
-//! agent, ipBlocks, other namespaces, empty selectors, several rules, policyTypes), the
-//! policies after render admit no (source, port) pair they did not admit before, except
+//! agent, ipBlocks, other namespaces, empty selectors, several rules, policyTypes, rule
+//! ports in every form: numbers, a protocol alone, `endPort` ranges, named ports, empty
+//! entries), the policies after render admit no (source, port, protocol) they did not
+//! admit before, except
 //! the chosen controllers' pods (and, for Cilium, its `ingress` identity) on the ports of
 //! the rules where a controller peer stood, and the `--admit-cidr` CIDRs on the router
 //! port. Every source that is no controller keeps exactly its access, and egress is
@@ -69,7 +71,23 @@ const PEERS: &[PeerKind] = &[
     },
 ];
 
-const PORT_LISTS: &[Option<&[u16]>] = &[None, Some(&[8443]), Some(&[8443, 9090])];
+/// A rule's `ports`, in every form a NetworkPolicy allows: numbers, a protocol alone
+/// (every port of it), an `endPort` range, a named port (the router pod's `https`), an
+/// empty entry (every TCP port), and no list (every port and protocol).
+const PORT_LISTS: &[&str] = &[
+    "[]",
+    "[{port: 8443}]",
+    "[{port: 8443}, {port: 9090}]",
+    "[{protocol: TCP}]",
+    "[{protocol: UDP}]",
+    "[{port: 9000, endPort: 9100}]",
+    "[{port: https}]",
+    "[{port: 8443, protocol: UDP}, {port: 1234}]",
+    "[{}]",
+];
+
+/// The router pod's named container ports: (name, number, protocol).
+const NAMED_PORTS: &[(&str, u16, &str)] = &[("https", 8443, "TCP")];
 
 const POLICY_TYPES: &[Option<&str>] = &[
     None,
@@ -146,7 +164,16 @@ fn sources() -> Vec<Source> {
     ]
 }
 
-const PORTS: &[u16] = &[8443, 9090, 1234];
+/// The (port, protocol) pairs knocked on.
+const PORTS: &[(u16, &str)] = &[
+    (8443, "TCP"),
+    (9090, "TCP"),
+    (1234, "TCP"),
+    (9050, "TCP"),
+    (8443, "UDP"),
+    (9050, "UDP"),
+    (8443, "SCTP"),
+];
 
 fn labels_match(selector: &Value, labels: &[(&str, &str)]) -> bool {
     let Some(map) = selector.get("matchLabels").and_then(Value::as_object) else {
@@ -206,21 +233,75 @@ fn peer_matches(peer: &Value, source: &Source) -> bool {
     }
 }
 
-fn port_ok(ports: Option<&Value>, port: u16) -> bool {
+/// A port value as a number: YAML `8443`, or the string `"8443"` Cilium writes.
+fn number(value: &Value) -> Option<u64> {
+    value
+        .as_u64()
+        .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+}
+
+/// Whether a named port is the router pod's `port`/`protocol`.
+fn named_is(name: &str, port: u16, protocol: &str) -> bool {
+    NAMED_PORTS
+        .iter()
+        .any(|&(n, p, proto)| n == name && p == port && proto == protocol)
+}
+
+/// Whether one `port`/`endPort` pair admits `port` (no `port`: every port).
+fn port_value_ok(entry: &Value, port: u16, protocol: &str) -> bool {
+    let Some(value) = entry.get("port") else {
+        return true;
+    };
+    match number(value) {
+        Some(start) => {
+            let end = entry.get("endPort").and_then(number).unwrap_or(start);
+            (start..=end).contains(&(port as u64))
+        }
+        None => value
+            .as_str()
+            .is_some_and(|name| named_is(name, port, protocol)),
+    }
+}
+
+/// A NetworkPolicy rule's `ports`, by the Kubernetes API: no list or an empty one admits
+/// every port and protocol; an entry's protocol defaults to TCP, a missing `port` admits
+/// every port of that protocol, `endPort` ends a range, a name is the pod's port of that
+/// name and protocol.
+fn port_ok(ports: Option<&Value>, port: u16, protocol: &str) -> bool {
     match ports.and_then(Value::as_array) {
         None => true,
         Some(list) if list.is_empty() => true,
         Some(list) => list.iter().any(|p| {
-            p.get("port").is_none_or(|v| {
-                v.as_u64() == Some(port as u64) || v.as_str() == Some(&port.to_string())
-            })
+            p.get("protocol").and_then(Value::as_str).unwrap_or("TCP") == protocol
+                && port_value_ok(p, port, protocol)
         }),
     }
 }
 
+/// A CiliumNetworkPolicy rule's `toPorts`, by Cilium (pkg/policy/api/l4.go): none admits
+/// every port and protocol; a protocol absent or `ANY` matches TCP, UDP and SCTP; port
+/// "0" is every port; `endPort` ends a range; a name is the pod's port of that name.
+fn cilium_port_ok(to_ports: Option<&Value>, port: u16, protocol: &str) -> bool {
+    let Some(rules) = to_ports.and_then(Value::as_array) else {
+        return true;
+    };
+    rules.iter().any(|rule| {
+        let Some(list) = rule.get("ports").and_then(Value::as_array) else {
+            return true;
+        };
+        list.iter().any(|p| {
+            let proto = p.get("protocol").and_then(Value::as_str).unwrap_or("ANY");
+            let proto_ok = proto == "ANY" || proto.is_empty() || proto == protocol;
+            let port_ok =
+                p.get("port").and_then(number) == Some(0) || port_value_ok(p, port, protocol);
+            proto_ok && port_ok
+        })
+    })
+}
+
 /// Whether the router's pods admit `source` on `port` under these documents: the union
 /// of what every NetworkPolicy and CiliumNetworkPolicy that selects them allows.
-fn admits(docs: &[Value], source: &Source, port: u16) -> bool {
+fn admits(docs: &[Value], source: &Source, (port, protocol): (u16, &str)) -> bool {
     let mut restricted = false;
     let mut allowed = false;
     for doc in docs {
@@ -243,7 +324,7 @@ fn admits(docs: &[Value], source: &Source, port: u16) -> bool {
                         Some(peers) if peers.is_empty() => true,
                         Some(peers) => peers.iter().any(|p| peer_matches(p, source)),
                     };
-                    if source_ok && port_ok(rule.get("ports"), port) {
+                    if source_ok && port_ok(rule.get("ports"), port, protocol) {
                         allowed = true;
                     }
                 }
@@ -255,12 +336,7 @@ fn admits(docs: &[Value], source: &Source, port: u16) -> bool {
                         .get("fromEntities")
                         .and_then(Value::as_array)
                         .is_some_and(|e| e.iter().any(|x| x == "ingress"));
-                    let ports = rule.pointer("/toPorts/0/ports").and_then(Value::as_array);
-                    let on_port = ports.is_none_or(|ps| {
-                        ps.iter().any(|p| {
-                            p.get("port").and_then(Value::as_str) == Some(&port.to_string())
-                        })
-                    });
+                    let on_port = cilium_port_ok(rule.get("toPorts"), port, protocol);
                     if entity && *source == Source::CiliumIngress && on_port {
                         allowed = true;
                     }
@@ -284,11 +360,10 @@ fn documents(stream: &str) -> Vec<Value> {
         .collect()
 }
 
-/// One generated case: the policy text, and per rule its ports and whether it holds a
-/// controller peer.
+/// One generated case: the policy text, and per rule whether it holds a controller peer.
 struct Case {
     text: String,
-    controller_rules: Vec<Option<Vec<u16>>>,
+    controller_rules: Vec<bool>,
 }
 
 fn case(types: usize, rules: &[(Option<Vec<usize>>, usize)]) -> Case {
@@ -304,22 +379,14 @@ fn case(types: usize, rules: &[(Option<Vec<usize>>, usize)]) -> Case {
         text.push_str("  ingress:\n");
     }
     for (peers, ports) in rules {
-        text.push_str("    - ports: ");
-        match PORT_LISTS[*ports] {
-            None => text.push_str("[]\n"),
-            Some(list) => {
-                let items: Vec<String> = list.iter().map(|p| format!("{{port: {p}}}")).collect();
-                text.push_str(&format!("[{}]\n", items.join(", ")));
-            }
-        }
+        text.push_str(&format!("    - ports: {}\n", PORT_LISTS[*ports]));
         let mut controller = false;
         if let Some(peers) = peers {
             let items: Vec<&str> = peers.iter().map(|&i| PEERS[i].yaml).collect();
             controller = peers.iter().any(|&i| PEERS[i].controller);
             text.push_str(&format!("      from: [{}]\n", items.join(", ")));
         }
-        controller_rules
-            .push(controller.then(|| PORT_LISTS[*ports].map_or(Vec::new(), <[u16]>::to_vec)));
+        controller_rules.push(controller);
     }
     Case {
         text,
@@ -373,15 +440,13 @@ proptest! {
         prop_assert_eq!(&policy(&before)["spec"]["egress"], &policy(&after)["spec"]["egress"]);
         prop_assert_eq!(&policy(&before)["spec"]["policyTypes"], &policy(&after)["spec"]["policyTypes"]);
         let restricts = POLICY_TYPES[types].is_none_or(|t| t == "[]" || t.contains("Ingress"));
-        // The ports where a controller peer stood (`None`: every port).
-        let controller_ports: Vec<Option<Vec<u16>>> = case
-            .controller_rules
-            .iter()
-            .flatten()
-            .map(|ports| (!ports.is_empty()).then(|| ports.clone()))
-            .collect();
-        let on_controller_port = |port: u16| {
-            controller_ports.iter().any(|p| p.as_ref().is_none_or(|ps| ps.contains(&port)))
+        // The ports and protocols of the rules where a controller peer stood, as the
+        // policy before render admitted them.
+        let before_rules = policy(&before)["spec"]["ingress"].as_array().cloned().unwrap_or_default();
+        let on_controller_port = |(port, protocol): (u16, &str)| {
+            case.controller_rules.iter().zip(&before_rules).any(|(&controller, rule)| {
+                controller && port_ok(rule.get("ports"), port, protocol)
+            })
         };
         for source in sources() {
             for &port in PORTS {
@@ -392,11 +457,11 @@ proptest! {
                         chosen.contains(name) && restricts && on_controller_port(port)
                     }
                     Source::CiliumIngress => chosen.contains(&"cilium") && restricts && on_controller_port(port),
-                    Source::Address("192.168.7.7", _) => cidr && restricts && port == 8443,
+                    Source::Address("192.168.7.7", _) => cidr && restricts && port == (8443, "TCP"),
                     _ => false,
                 };
                 let controller_pods = matches!(source, Source::Pod { controller: Some(_), .. });
-                let ctx = format!("{source:?} on {port}: before {was}, after {is}\n--- input {args:?}\n{}\n--- output\n{}", case.text, rendered.output);
+                let ctx = format!("{source:?} on {port:?}: before {was}, after {is}\n--- input {args:?}\n{}\n--- output\n{}", case.text, rendered.output);
                 if is && !was {
                     prop_assert!(asked, "widened: {}", ctx);
                 }

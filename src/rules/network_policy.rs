@@ -175,12 +175,21 @@ fn no_controller_peer(
             .path(policy.obj.node, &["spec", "ingress"])
             .or_else(|| tree.get(policy.obj.node, "spec"))
             .unwrap_or(policy.obj.node);
+        // An ipBlock is meant for addresses outside the cluster; whether it matches a
+        // pod's address depends on the network plugin (Cilium's never does: cilium
+        // Documentation/security/policy/language.rst, CIDR rules), so it is no peer for
+        // the controller's pods.
+        let dropped = if sources.iter().any(|s| s.starts_with("ipBlock")) {
+            "the controller's connections to the router are dropped unless the network plugin matches pod addresses against the ipBlock (it is meant for addresses outside the cluster; Cilium's never matches them)"
+        } else {
+            "the controller's connections to the router are dropped"
+        };
         ctx.report(
             Code::SE406,
             &policy.obj,
             at,
             format!(
-                "NetworkPolicy {} selects the router and {only}: no rule has a peer for --controller {}, so the controller's connections to the router are dropped",
+                "NetworkPolicy {} selects the router and {only}: no rule has a peer for --controller {}, so {dropped}",
                 policy.obj.name,
                 names.join(",")
             ),
@@ -222,14 +231,7 @@ fn service_ports(ctx: &mut Ctx, policy: &Policy, targets: &[Obj]) {
     let tree = policy.obj.tree;
     for (index, rule) in rules(tree, policy.obj.node).into_iter().enumerate() {
         let items = tree.get(rule, "ports").map_or(&[][..], |p| tree.items(p));
-        let named: Vec<(u32, String)> = items
-            .iter()
-            .filter_map(|&p| {
-                let port = tree.str_at(p, &["port"]).and_then(port_number)?;
-                let protocol = tree.str_at(p, &["protocol"]).unwrap_or("TCP");
-                Some((port, protocol.to_string()))
-            })
-            .collect();
+        let entries = rule_ports(tree, rule);
         for &item in items {
             let Some(node) = tree.get(item, "port") else {
                 continue;
@@ -255,7 +257,9 @@ fn service_ports(ctx: &mut Ctx, policy: &Policy, targets: &[Obj]) {
             else {
                 continue;
             };
-            if named.contains(&(target, protocol.to_string())) {
+            // The rule admits the pod port too: by number, in a range, by a name that
+            // may be its, or with an entry for every port of the protocol.
+            if entries.iter().any(|p| p.may_admit(target, protocol)) {
                 continue;
             }
             ctx.report(
@@ -392,7 +396,8 @@ fn match_labels_only(tree: &Tree, selector: NodeId) -> Option<Labels> {
     }
 }
 
-/// `{a=b,c=d}` for messages.
+/// `{a=b,c=d,env In [x,y]}` for messages: the `matchLabels` and the `matchExpressions`
+/// (an expression is never left out: `{}` reads as the selector that matches everything).
 fn show(tree: &Tree, selector: Option<NodeId>) -> String {
     let labels: BTreeSet<(String, String)> = selector
         .and_then(|s| tree.get(s, "matchLabels"))
@@ -403,7 +408,24 @@ fn show(tree: &Tree, selector: Option<NodeId>) -> String {
                 .collect()
         })
         .unwrap_or_default();
-    let parts: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut parts: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let expressions = selector
+        .and_then(|s| tree.get(s, "matchExpressions"))
+        .map_or(&[][..], |e| tree.items(e));
+    for &e in expressions {
+        let key = tree.str_at(e, &["key"]).unwrap_or("?");
+        let operator = tree.str_at(e, &["operator"]).unwrap_or("?");
+        let values: Vec<&str> = tree
+            .get(e, "values")
+            .map_or(&[][..], |v| tree.items(v))
+            .iter()
+            .map(|&v| tree.scalar(v).unwrap_or("?"))
+            .collect();
+        parts.push(match operator {
+            "Exists" | "DoesNotExist" if values.is_empty() => format!("{key} {operator}"),
+            _ => format!("{key} {operator} [{}]", values.join(",")),
+        });
+    }
     format!("{{{}}}", parts.join(","))
 }
 
@@ -430,8 +452,44 @@ fn wanted_peers(ctx: &Ctx, namespace: &str) -> Vec<Peer> {
         .collect()
 }
 
-/// `(port, protocol)` of a rule's ports; the protocol defaults to TCP.
-type Ports = Vec<(String, String)>;
+/// One entry of a rule's `ports`, as Kubernetes reads it: `port` a number or the name
+/// of a pod port (`None`: every port of the protocol), `endPort` the end of a range
+/// from `port`, and the protocol (TCP when absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Port {
+    port: Option<String>,
+    end: Option<String>,
+    protocol: String,
+}
+
+impl Port {
+    fn numbered(port: &str, protocol: &str) -> Port {
+        Port {
+            port: Some(port.to_string()),
+            end: None,
+            protocol: protocol.to_string(),
+        }
+    }
+
+    /// Whether this entry may admit the pod port `number`/`protocol`: a named port may be
+    /// that port's name (the pod's container ports are not in the stream).
+    fn may_admit(&self, number: u32, protocol: &str) -> bool {
+        if self.protocol != protocol {
+            return false;
+        }
+        let Some(port) = &self.port else {
+            return true;
+        };
+        let Some(start) = port_number(port) else {
+            return true;
+        };
+        let end = self.end.as_deref().and_then(port_number).unwrap_or(start);
+        (start..=end).contains(&number)
+    }
+}
+
+/// A rule's ports (empty: every port and protocol).
+type Ports = Vec<Port>;
 
 /// Where a policy's controller rules admit controllers.
 #[derive(Debug, PartialEq, Eq)]
@@ -748,13 +806,15 @@ fn controller_peers(ctx: &mut Ctx, policy: &Obj) -> Admitted {
     ports
 }
 
+/// Every entry of a rule's `ports`: one without `port` admits every port of its
+/// protocol (and only of that protocol), one with `endPort` a range.
 fn rule_ports(tree: &Tree, rule: NodeId) -> Ports {
     let list = tree.get(rule, "ports").map_or(&[][..], |p| tree.items(p));
     list.iter()
-        .filter_map(|&p| {
-            let port = tree.str_at(p, &["port"])?.to_string();
-            let protocol = tree.str_at(p, &["protocol"]).unwrap_or("TCP").to_string();
-            Some((port, protocol))
+        .map(|&p| Port {
+            port: tree.str_at(p, &["port"]).map(str::to_string),
+            end: tree.str_at(p, &["endPort"]).map(str::to_string),
+            protocol: tree.str_at(p, &["protocol"]).unwrap_or("TCP").to_string(),
         })
         .collect()
 }
@@ -801,11 +861,18 @@ fn load_balancer(ctx: &mut Ctx, policies: &[Policy], targets: &[Obj]) {
                     .iter()
                     .any(|&peer| tree.get(peer, "ipBlock").is_some()),
             };
-            let ports = tree.get(rule, "ports").map_or(&[][..], |p| tree.items(p));
+            // On the router's port and protocol: an entry without `port` admits every
+            // port of its protocol, a range those within it, and a named port may be
+            // the router's (its container ports are not in the stream).
+            let ports = rule_ports(tree, rule);
             let on_router = ports.is_empty()
-                || ports.iter().any(|&p| match tree.str_at(p, &["port"]) {
-                    None => true,
-                    Some(port) => router.iter().any(|(r, _)| r == port),
+                || ports.iter().any(|p| {
+                    router.iter().any(|r| {
+                        r.port
+                            .as_deref()
+                            .and_then(port_number)
+                            .is_some_and(|n| p.may_admit(n, &r.protocol))
+                    })
                 });
             sources && on_router
         })
@@ -853,12 +920,20 @@ fn load_balancer(ctx: &mut Ctx, policies: &[Policy], targets: &[Obj]) {
             ),
             None => "the load balancer's connections are dropped".to_string(),
         };
+        let why = if peers(tree, policy.obj.node)
+            .iter()
+            .any(|&peer| tree.get(peer, "ipBlock").is_some())
+        {
+            "its ipBlock rules admit no router pod port and protocol"
+        } else {
+            "no ipBlock"
+        };
         ctx.report(
             Code::SE403,
             &policy.obj,
             at,
             format!(
-                "NetworkPolicy {} selects the router and no rule admits traffic from outside the cluster (no ipBlock): {dropped}{advice}",
+                "NetworkPolicy {} selects the router and no rule admits traffic from outside the cluster ({why}): {dropped}{advice}",
                 policy.obj.name
             ),
             remedy,
@@ -897,14 +972,14 @@ fn router_ports(policy: &Policy, targets: &[Obj]) -> Ports {
             .filter(|n| n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty());
         let protocol = svc.tree.str_at(p, &["protocol"]).unwrap_or("TCP");
         if let Some(number) = number {
-            let port = (number.to_string(), protocol.to_string());
+            let port = Port::numbered(number, protocol);
             if !ports.contains(&port) {
                 ports.push(port);
             }
         }
     }
     if ports.is_empty() {
-        ports.push((ROUTER_PORT.0.to_string(), ROUTER_PORT.1.to_string()));
+        ports.push(Port::numbered(ROUTER_PORT.0, ROUTER_PORT.1));
     }
     ports
 }
@@ -925,10 +1000,13 @@ fn admit_cidrs(policy: &Policy, cidrs: &[String], ports: &Ports) -> Remedy {
         .collect();
     let ports: Vec<Fragment> = ports
         .iter()
-        .map(|(port, protocol)| {
+        .map(|p| {
             Fragment::Map(vec![
-                ("port".to_string(), Fragment::Int(port.clone())),
-                ("protocol".to_string(), Fragment::str(protocol)),
+                (
+                    "port".to_string(),
+                    Fragment::Int(p.port.clone().unwrap_or_default()),
+                ),
+                ("protocol".to_string(), Fragment::str(&p.protocol)),
             ])
         })
         .collect();
@@ -991,6 +1069,10 @@ fn cilium_covered(ctx: &Ctx) -> Vec<Option<String>> {
     }
     covered
 }
+
+/// The most ports a Cilium port rule holds (cilium pkg/policy/api/l4.go, PortRule.Ports:
+/// `+kubebuilder:validation:MaxItems=40`).
+const CILIUM_MAX_PORTS: usize = 40;
 
 /// The router's port when its policy names none (spaces-router listens on 8443).
 const ROUTER_PORT: (&str, &str) = ("8443", "TCP");
@@ -1064,7 +1146,7 @@ fn cilium_document(
     policy: &Obj,
     name: &str,
     selector: &Labels,
-    ports: Option<&[(String, String)]>,
+    ports: Option<&[Port]>,
 ) -> Vec<(String, Fragment)> {
     let tree = policy.tree;
     let mut metadata = vec![("name".to_string(), Fragment::str(name))];
@@ -1093,15 +1175,32 @@ fn cilium_document(
     if let Some(ports) = ports {
         let ports: Vec<Fragment> = ports
             .iter()
-            .map(|(port, protocol)| Fragment::string_map([("port", port), ("protocol", protocol)]))
+            .map(|p| {
+                // Cilium reads port "0" as every port of the protocol, carries a range's
+                // `endPort` and resolves a named port like Kubernetes (its own reading of
+                // a NetworkPolicy does the same: cilium pkg/k8s/network_policy.go,
+                // parsePorts; fields in pkg/policy/api/l4.go, PortProtocol). Cilium
+                // enforces `endPort` from 1.16 (cilium/cilium#32807); an older one
+                // admits `port` alone, as it does for the NetworkPolicy's range
+                // (cilium/cilium#28684): narrower, never wider.
+                let mut entry = vec![(
+                    "port".to_string(),
+                    Fragment::str(p.port.as_deref().unwrap_or("0")),
+                )];
+                if let Some(end) = &p.end {
+                    entry.push(("endPort".to_string(), Fragment::Int(end.clone())));
+                }
+                entry.push(("protocol".to_string(), Fragment::str(&p.protocol)));
+                Fragment::Map(entry)
+            })
             .collect();
-        rule.push((
-            "toPorts".to_string(),
-            Fragment::Seq(vec![Fragment::Map(vec![(
-                "ports".to_string(),
-                Fragment::Seq(ports),
-            )])]),
-        ));
+        // Cilium takes at most 40 ports in one port rule (the CRD's MaxItems); the
+        // port rules of one rule add up.
+        let port_rules: Vec<Fragment> = ports
+            .chunks(CILIUM_MAX_PORTS)
+            .map(|chunk| Fragment::Map(vec![("ports".to_string(), Fragment::Seq(chunk.to_vec()))]))
+            .collect();
+        rule.push(("toPorts".to_string(), Fragment::Seq(port_rules)));
     }
     let rule = Fragment::Map(rule);
     vec![

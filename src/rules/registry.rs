@@ -1024,7 +1024,11 @@ pub const RULES: &[Rule] = &[
             `app: agent`, a monitoring namespace), the chosen controller's data-plane pods are \
             dropped and every connection through the Ingress or Gateway times out. SE401 \
             rewrites the controller peers of a rule that has them; a policy without any is left \
-            to a person, since adding a rule would admit a source the policy never named.",
+            to a person, since adding a rule would admit a source the policy never named. An \
+            `ipBlock` peer (even `0.0.0.0/0`) does not count: Kubernetes means it for addresses \
+            outside the cluster and leaves open whether it matches pod addresses, and Cilium's \
+            CIDR rules never match traffic between pods it manages, so the controller's pods \
+            may be dropped all the same; the message names the ipBlock.",
         bad: "# with --controller traefik\nkind: NetworkPolicy\nspec:\n  podSelector: {matchLabels: {app: spaces-router}}\n  ingress:\n    - from:\n        - podSelector: {matchLabels: {app: agent}}\n",
         good: "# with --controller traefik\nkind: NetworkPolicy\nspec:\n  podSelector: {matchLabels: {app: spaces-router}}\n  ingress:\n    - from:\n        - podSelector: {matchLabels: {app: agent}}\n        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: traefik}}\n          podSelector: {matchLabels: {app.kubernetes.io/name: traefik}}\n",
         fix: "set ingress/gatewayAPI podLabels and namespaceLabels so that the chart's policy admits the controller; render warns and does not add a rule",

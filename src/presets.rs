@@ -391,11 +391,18 @@ pub fn contradicting_keys(cloud: Cloud, scheme: Scheme) -> Vec<&'static str> {
         .collect()
 }
 
-/// Whether `key: value` on a Service contradicts the chosen scheme: a key of the other
-/// scheme's set with that set's value (`disable-public-network: "false"` on an
-/// internet-facing Hetzner Service says what the scheme wants, and stays: it matters
-/// when the controller's own default is private).
+/// Whether `key: value` on a Service contradicts the chosen scheme. For internet-facing:
+/// a key outside the chosen set that makes the load balancer internal
+/// ([`makes_internal`]). For internal: a key of the other scheme's set with that set's
+/// value. (`disable-public-network: "false"` on an internet-facing Hetzner Service says
+/// what the scheme wants, and stays: it matters when the controller's own default is
+/// private.)
 pub fn contradicts(cloud: Cloud, scheme: Scheme, key: &str, value: Option<&str>) -> bool {
+    if scheme == Scheme::InternetFacing {
+        // A key of the chosen set gets the set's value instead (`scheme: internal`).
+        let chosen = l4_annotations(cloud, scheme, TargetType::Ip);
+        return !chosen.iter().any(|&(k, _)| k == key) && makes_internal(cloud, key, value);
+    }
     contradicting_keys(cloud, scheme).contains(&key)
         && CLOUD_SETS
             .iter()
@@ -412,34 +419,61 @@ pub fn contradicts(cloud: Cloud, scheme: Scheme, key: &str, value: Option<&str>)
             })
 }
 
-/// Keys outside the Layer-4 sets that also make a cloud's load balancer internal: the
-/// internet-facing set does not remove them, but the load balancer it asks for ignores
-/// them (SE116 asks for `--scheme` when they are there).
-pub const INTERNAL_MARKERS: &[(Cloud, &str, &str)] = &[
+/// How a provider reads an internal-scheme key's value.
+#[derive(Clone, Copy, Debug)]
+pub enum Reads {
+    /// This value (letter case aside).
+    Is(&'static str),
+    /// Any value but empty and `false`.
+    NotFalse,
+}
+
+impl Reads {
+    fn matches(self, value: Option<&str>) -> bool {
+        match self {
+            Reads::Is(v) => value.is_some_and(|have| have.eq_ignore_ascii_case(v)),
+            Reads::NotFalse => value.is_some_and(|have| {
+                let have = have.trim();
+                !have.is_empty() && !have.eq_ignore_ascii_case("false")
+            }),
+        }
+    }
+}
+
+/// Keys that make a cloud's load balancer internal, beside the internal sets' own
+/// values: how the provider reads them. The internet-facing set removes them (they
+/// contradict it); without `--scheme`, SE116 refuses to (the load balancer is internal).
+pub const INTERNAL_MARKERS: &[(Cloud, &str, Reads)] = &[
+    // The in-tree provider (a kept `nlb`) reads any value but "" and "false" as internal,
+    // the historical "0.0.0.0/0" included (kubernetes/cloud-provider-aws pkg/providers/v1/aws.go,
+    // ServiceAnnotationLoadBalancerInternal).
+    (Cloud::Aws, AWS_INTERNAL, Reads::NotFalse),
     // The flexible Load Balancer's key; the Network Load Balancer the set asks for reads
     // `oci-network-load-balancer.oraclecloud.com/internal` (oracle/oci-cloud-controller-manager
     // pkg/cloudprovider/providers/oci/load_balancer_spec.go, ServiceAnnotationLoadBalancerInternal).
     (
         Cloud::Oci,
         "service.beta.kubernetes.io/oci-load-balancer-internal",
-        "true",
+        Reads::Is("true"),
     ),
-    // GKE's older spelling of the internal passthrough NLB (GKE docs, "Internal
-    // LoadBalancer Service parameters": before 1.17).
+    // GKE's older spelling, still read (kubernetes/cloud-provider-gcp
+    // providers/gce/gce_annotations.go, deprecatedServiceAnnotationLoadBalancerType, with
+    // "Internal" or the lower-case "internal").
     (
         Cloud::Gcp,
         "cloud.google.com/load-balancer-type",
-        "Internal",
+        Reads::Is("Internal"),
     ),
 ];
 
-/// Whether `key: value` is one of `cloud`'s internal-scheme keys with its internal value
-/// (`aws-load-balancer-scheme: internal`, `networking.gke.io/load-balancer-type:
-/// Internal`): the load balancer is internal because of it.
+/// Whether `key: value` makes `cloud`'s load balancer internal: an internal set's key with
+/// its internal value (`aws-load-balancer-scheme: internal`,
+/// `networking.gke.io/load-balancer-type: Internal`), or a key of [`INTERNAL_MARKERS`].
 pub fn makes_internal(cloud: Cloud, key: &str, value: Option<&str>) -> bool {
-    if INTERNAL_MARKERS.iter().any(|&(c, k, v)| {
-        c == cloud && k == key && value.is_some_and(|have| have.eq_ignore_ascii_case(v))
-    }) {
+    if INTERNAL_MARKERS
+        .iter()
+        .any(|&(c, k, reads)| c == cloud && k == key && reads.matches(value))
+    {
         return true;
     }
     let internet: Vec<(&str, &str)> = l4_annotations(cloud, Scheme::InternetFacing, TargetType::Ip);
@@ -1309,6 +1343,25 @@ pub const CILIUM_COPIED_PREFIXES: &[&str] = &[
     "cloud.google.com",
 ];
 
+/// Keys of a cloud set that Cilium does not copy, and a key that means the same under a
+/// prefix it does copy, which a Cilium Ingress carries instead: GKE still reads its older
+/// `cloud.google.com/load-balancer-type` (kubernetes/cloud-provider-gcp
+/// providers/gce/gce_annotations.go, deprecatedServiceAnnotationLoadBalancerType).
+pub const CILIUM_COPIED_SPELLINGS: &[(Cloud, &str, &str)] = &[(
+    Cloud::Gcp,
+    "networking.gke.io/load-balancer-type",
+    "cloud.google.com/load-balancer-type",
+)];
+
+/// The key a Cilium Ingress carries for `key` of `cloud`'s set: `key` itself, or its
+/// spelling under a prefix Cilium copies.
+pub fn cilium_spelling(cloud: Cloud, key: &str) -> &str {
+    CILIUM_COPIED_SPELLINGS
+        .iter()
+        .find(|&&(c, k, _)| c == cloud && k == key)
+        .map_or(key, |&(_, _, copied)| copied)
+}
+
 /// Whether Cilium copies annotation `key` from an Ingress to its Service (by default).
 pub fn cilium_copies(key: &str) -> bool {
     CILIUM_COPIED_PREFIXES.iter().any(|p| {
@@ -1746,6 +1799,40 @@ mod tests {
                 Some(r#"{"exposed_ports": {"80":{}}}"#)
             )
             .is_none()
+        );
+    }
+
+    #[test]
+    fn internal_keys_are_read_as_their_providers_read_them() {
+        let aws = "service.beta.kubernetes.io/aws-load-balancer-internal";
+        for internal in ["true", "0.0.0.0/0", "1", "yes"] {
+            assert!(
+                makes_internal(Cloud::Aws, aws, Some(internal)),
+                "{internal}"
+            );
+        }
+        for public in ["false", "FALSE", "", " "] {
+            assert!(!makes_internal(Cloud::Aws, aws, Some(public)), "{public:?}");
+        }
+        let gke_old = "cloud.google.com/load-balancer-type";
+        assert!(makes_internal(Cloud::Gcp, gke_old, Some("internal")));
+        assert!(!makes_internal(Cloud::Aws, gke_old, Some("Internal")));
+        // Internet-facing removes such keys; a key of the chosen set is replaced instead.
+        assert!(contradicts(
+            Cloud::Gcp,
+            Scheme::InternetFacing,
+            gke_old,
+            Some("Internal")
+        ));
+        assert!(!contradicts(
+            Cloud::Aws,
+            Scheme::InternetFacing,
+            AWS_SCHEME,
+            Some("internal")
+        ));
+        assert_eq!(
+            cilium_spelling(Cloud::Gcp, "networking.gke.io/load-balancer-type"),
+            gke_old
         );
     }
 

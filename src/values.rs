@@ -306,6 +306,14 @@ impl Plan {
         };
         let target = config.aws_target_type.unwrap_or(TargetType::Ip);
         for (k, v) in presets::l4_annotations(cloud, config.scheme, target) {
+            // A Cilium Ingress carries a key Cilium does not copy in a spelling it does,
+            // when the cloud reads one (as render does, SE208).
+            let spelled = presets::cilium_spelling(cloud, k);
+            let k = if !carried(k) && carried(spelled) {
+                spelled
+            } else {
+                k
+            };
             if !carried(k) {
                 // A key given with --annotation is the user's word that Cilium copies it:
                 // the --annotation pairs below write it (as render does, SE208).

@@ -1086,24 +1086,40 @@ fn cilium_ingress_gets_the_keys_cilium_copies_and_a_refusal_or_warning_for_the_o
         ],
     );
     assert!(!aws.stderr.contains("warning"), "{}", aws.stderr);
-    // GKE's internal key is not under a prefix Cilium copies: without it Cilium's load
-    // balancer is internet-facing, so render refuses and check fails.
-    let internal = ["--cloud=gcp", "--scheme=internal", "--controller=cilium"];
-    let gcp = run(cmd().args(internal), &cilium);
-    assert_eq!(gcp.code, 2, "{}", gcp.stderr);
-    assert!(gcp.stdout.is_empty(), "{}", gcp.stdout);
+    // GKE's internal key is not under a prefix Cilium copies, but GKE also reads its older
+    // spelling under cloud.google.com/, which Cilium copies: render writes that one.
+    let gke = ["--cloud=gcp", "--scheme=internal", "--controller=cilium"];
+    let older = run(cmd().args(gke), &cilium);
+    assert_eq!(older.code, 0, "{}", older.stderr);
+    assert!(
+        older
+            .stdout
+            .contains("cloud.google.com/load-balancer-type: \"Internal\"")
+            && !older
+                .stdout
+                .contains("networking.gke.io/load-balancer-type"),
+        "{}",
+        older.stdout
+    );
+    // OCI's internal key has no copied spelling: without it Cilium's load balancer is
+    // internet-facing, so render refuses and check fails.
+    let oci_internal = ["--cloud=oci", "--scheme=internal", "--controller=cilium"];
+    let refused = run(cmd().args(oci_internal), &cilium);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stdout.is_empty(), "{}", refused.stdout);
     holds_all(
-        &gcp.stderr,
+        &refused.stderr,
         &[
             "[SE208]",
             "internet-facing",
             "ingressController.ingressLBAnnotationPrefixes",
-            "--annotation networking.gke.io/load-balancer-type=Internal",
+            "--annotation oci-network-load-balancer.oraclecloud.com/internal=true",
         ],
     );
-    let check = run(cmd().arg("check").args(internal).arg("-"), &cilium);
+    let check = run(cmd().arg("check").args(oci_internal).arg("-"), &cilium);
     assert_eq!(check.code, 1, "{}", check.stdout);
     assert!(check.stdout.contains("error[SE208]"), "{}", check.stdout);
+    let internal = gke;
     // Given with --annotation (the prefix was added to Cilium), render writes the key.
     let given = run(
         cmd()

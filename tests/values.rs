@@ -525,15 +525,33 @@ fn an_empty_values_file_gets_the_plan() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
 }
 
-/// A Cilium Ingress with `--scheme internal` on GKE: the internal key is under a prefix
-/// Cilium does not copy, so the notes say the load balancer would be internet-facing
-/// (the post-renderer refuses, SE208); given with `--annotation`, the key is the user's
-/// word that Cilium copies it, and the values carry it on the Ingress, as render does.
+/// A Cilium Ingress with `--scheme internal`: on GKE the internal key is under a prefix
+/// Cilium does not copy, and the values carry GKE's older spelling under
+/// `cloud.google.com/`, which Cilium copies (as render does); on OCI no copied spelling
+/// exists, so the notes say the load balancer would be internet-facing (the post-renderer
+/// refuses, SE208); given with `--annotation`, the key is the user's word that Cilium
+/// copies it, and the values carry it on the Ingress, as render does.
 #[test]
 fn cilium_internal_key_that_cilium_does_not_copy() {
-    let key = "networking.gke.io/load-balancer-type";
-    let base = ["--cloud=gcp", "--scheme=internal", "--controller=cilium"].map(String::from);
-    let printed = printed_values(&base).stdout;
+    let gke = ["--cloud=gcp", "--scheme=internal", "--controller=cilium"].map(String::from);
+    let printed = printed_values(&gke).stdout;
+    let parsed: Value = serde_saphyr::from_str(&printed).unwrap();
+    let annotations = &parsed["ingress"]["annotations"];
+    assert_eq!(
+        annotations["cloud.google.com/load-balancer-type"], "Internal",
+        "{printed}"
+    );
+    assert!(
+        annotations
+            .get("networking.gke.io/load-balancer-type")
+            .is_none(),
+        "{printed}"
+    );
+    assert!(!printed.contains("[SE208]"), "{printed}");
+
+    let key = "oci-network-load-balancer.oraclecloud.com/internal";
+    let oci = ["--cloud=oci", "--scheme=internal", "--controller=cilium"].map(String::from);
+    let printed = printed_values(&oci).stdout;
     assert!(
         printed
             .lines()
@@ -546,15 +564,17 @@ fn cilium_internal_key_that_cilium_does_not_copy() {
         "{printed}"
     );
 
-    let mut given = base.to_vec();
-    given.push(format!("--annotation={key}=Internal"));
+    let mut given = oci.to_vec();
+    given.push(format!("--annotation={key}=true"));
     let printed = printed_values(&given).stdout;
-    assert!(!printed.contains("[SE208]"), "{printed}");
-    let parsed: Value = serde_saphyr::from_str(&printed).unwrap();
-    assert_eq!(
-        parsed["ingress"]["annotations"][key], "Internal",
+    assert!(
+        !printed
+            .lines()
+            .any(|l| l.contains(key) && l.contains("[SE208]")),
         "{printed}"
     );
+    let parsed: Value = serde_saphyr::from_str(&printed).unwrap();
+    assert_eq!(parsed["ingress"]["annotations"][key], "true", "{printed}");
 }
 
 /// `values --write` without `--values` is a usage error.

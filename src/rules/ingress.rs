@@ -476,6 +476,25 @@ fn cilium_l4(ctx: &Ctx, ingress: &Obj, class: Option<(&str, NodeId)>) -> Option<
     // is in Cilium's ingressLBAnnotationPrefixes): render writes it.
     let copied =
         |k: &str| presets::cilium_copies(k) || config.annotations.iter().any(|(a, _)| a == k);
+    // A key Cilium does not copy goes on the Ingress in a spelling it copies, when the
+    // cloud reads one (GKE's older load-balancer-type); an Ingress that carries it with
+    // the right value needs nothing more.
+    let ingress_value = |key: &str| {
+        map.and_then(|m| tree.get(m, key))
+            .and_then(|v| tree.string(v))
+    };
+    let mut respelled = Vec::new();
+    gaps.missing.retain(|(k, v)| {
+        let spelling = presets::cilium_spelling(cloud, k);
+        if spelling == k || copied(k) {
+            return true;
+        }
+        if ingress_value(spelling).is_none_or(|have| !have.eq_ignore_ascii_case(v)) {
+            respelled.push((spelling.to_string(), v.clone()));
+        }
+        false
+    });
+    gaps.missing.extend(respelled);
     let mut uncopied: Vec<(String, String)> = Vec::new();
     gaps.missing.retain(|(k, v)| {
         let copied = copied(k);

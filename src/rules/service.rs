@@ -6,7 +6,7 @@
 
 use crate::config::{Config, Mode};
 use crate::manifest::Obj;
-use crate::presets::{self, Cloud, HELM4_FILENAME_ANNOTATION, On, Scheme, When, Why};
+use crate::presets::{self, Cloud, HELM4_FILENAME_ANNOTATION, On, When, Why};
 use crate::router;
 use crate::yaml::write::Fragment;
 use crate::yaml::{NodeId, Tree};
@@ -199,23 +199,6 @@ pub(super) fn l4_gaps_for_class(
                     }
                     gaps.wrong.push((key, want, node));
                 }
-            }
-        }
-    }
-    // Internal markers the set leaves in place but the load balancer it asks for ignores.
-    if let Some(m) = map
-        && !config.scheme_given
-        && config.scheme == Scheme::InternetFacing
-        && !(gaps.missing.is_empty() && gaps.wrong.is_empty())
-    {
-        for &(k, v) in tree.entries(m) {
-            if let Some(key) = tree.scalar(k)
-                && presets::INTERNAL_MARKERS
-                    .iter()
-                    .any(|&(c, marker, _)| c == cloud && marker == key)
-                && presets::makes_internal(cloud, key, tree.scalar(v))
-            {
-                gaps.unasked_public.push((k, key.to_string()));
             }
         }
     }

@@ -274,8 +274,8 @@ fn parse_document<'a>(
     default_namespace: &'a str,
     keep: Trees,
 ) -> Result<()> {
-    let tree =
-        Tree::parse(doc.text).map_err(|e| invalid_yaml(doc, file, e.line, e.column, &e.message))?;
+    let tree = Tree::parse_scanned(doc.text)
+        .map_err(|e| invalid_yaml(doc, file, e.line, e.column, &e.message))?;
     doc.objects = objects_of(&tree, default_namespace).into_boxed_slice();
     let kept = match keep {
         Trees::All => true,

@@ -21,6 +21,38 @@ pub use tree::{NodeId, NodeKind, ParseError, Style, Tree};
 /// feed and carriage return, DEL, C1 controls, U+FFFE, U+FFFF) are refused here too:
 /// go-yaml and libyaml reject the whole stream for one of them, even in a comment, where
 /// the strict parser does not look.
+/// Whether YAML refuses byte `b` anywhere in a stream: a C0 control other than tab, line
+/// feed and carriage return, or DEL.
+const fn is_control(b: u8) -> bool {
+    // Without short-circuits: no branch, so a block's test vectorises.
+    ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r')) | (b == 0x7F)
+}
+
+/// The first byte [`is_control`] refuses. Every byte of every stream is looked at, so
+/// blocks of 32 are tested at once (a branch-free test the compiler vectorises) and only
+/// a block that holds one is searched.
+fn first_control(bytes: &[u8]) -> Option<usize> {
+    const BLOCK: usize = 32;
+    let mut blocks = bytes.chunks_exact(BLOCK);
+    for (i, block) in blocks.by_ref().enumerate() {
+        if block
+            .iter()
+            .fold(0u8, |any, &b| any | u8::from(is_control(b)))
+            != 0
+        {
+            return block
+                .iter()
+                .position(|&b| is_control(b))
+                .map(|at| i * BLOCK + at);
+        }
+    }
+    let rest = blocks.remainder();
+    let start = bytes.len() - rest.len();
+    rest.iter()
+        .position(|&b| is_control(b))
+        .map(|at| start + at)
+}
+
 pub fn odd_line_break(src: &str) -> Option<(usize, &'static str)> {
     let bytes = src.as_bytes();
     // go-yaml takes a byte-order mark at the very start as the encoding's, and skips one
@@ -39,9 +71,7 @@ pub fn odd_line_break(src: &str) -> Option<(usize, &'static str)> {
             "a byte-order mark at the start of a line, which Kubernetes reads as a column; remove it",
         ));
     }
-    let control = bytes
-        .iter()
-        .position(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F);
+    let control = first_control(bytes);
     let scan_to = control.unwrap_or(bytes.len());
     let noncharacter = memchr::memchr_iter(0xEF, &bytes[..scan_to]).find(|&i| {
         bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF))
@@ -184,6 +214,7 @@ fn is_yaml_style_float(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::resolves_to_non_string as typed;
+    use super::{first_control, is_control};
 
     #[test]
     fn yaml11_scalars_that_are_not_strings() {
@@ -217,6 +248,28 @@ mod tests {
         ] {
             assert_eq!(odd(text).map(|(i, _)| i), Some(at), "{text:?}");
         }
+    }
+
+    #[test]
+    fn the_block_scan_finds_the_first_control_byte_as_a_byte_scan_does() {
+        let plain = |bytes: &[u8]| bytes.iter().position(|&b| is_control(b));
+        let mut text = b"metadata:\n  name: a\tb\r\n".repeat(9);
+        assert_eq!(first_control(&text), None);
+        for at in [0, 5, 31, 32, 33, 63, 64, 100, text.len() - 1] {
+            for bad in [0u8, 0x1B, 0x7F, 0x1F] {
+                let mut t = text.clone();
+                t[at] = bad;
+                assert_eq!(first_control(&t), plain(&t), "{at} {bad}");
+                // A later one does not hide it.
+                let last = t.len() - 1;
+                t[last] = 0x01;
+                assert_eq!(first_control(&t), plain(&t), "{at} {bad}");
+            }
+        }
+        text.truncate(7);
+        text[3] = 0x7F;
+        assert_eq!(first_control(&text), Some(3));
+        assert_eq!(first_control(b""), None);
     }
 
     #[test]

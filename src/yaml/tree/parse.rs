@@ -36,27 +36,44 @@ impl<'a> Tree<'a> {
     /// Parses one document strictly. The text must hold at most one YAML document
     /// (the stream splitter guarantees that).
     pub fn parse(src: &'a str) -> Result<Tree<'a>, ParseError> {
-        Self::parse_by(src, Parsers::FastThenStrict)
+        Self::parse_by(src, Parsers::FastThenStrict, true)
+            .map(|tree| tree.expect("the strict parser always decides"))
+    }
+
+    /// [`Tree::parse`] for a document of a stream whose whole text already passed
+    /// [`crate::yaml::odd_line_break`] (the stream reader scans it once): the same tree,
+    /// without scanning the document's bytes again.
+    pub(crate) fn parse_scanned(src: &'a str) -> Result<Tree<'a>, ParseError> {
+        Self::parse_by(src, Parsers::FastThenStrict, false)
             .map(|tree| tree.expect("the strict parser always decides"))
     }
 
     /// Parses with granit-parser only, never the fast path (the differential checks
     /// compare the two; [`Tree::parse`] is what the program uses).
     pub fn parse_strict(src: &'a str) -> Result<Tree<'a>, ParseError> {
-        Self::parse_by(src, Parsers::Strict)
+        Self::parse_by(src, Parsers::Strict, true)
             .map(|tree| tree.expect("the strict parser always decides"))
     }
 
     /// Parses with the fast path only: `None` when the document is outside the subset
     /// it accepts (see `yaml/fast.rs`).
     pub fn parse_fast(src: &'a str) -> Option<Tree<'a>> {
-        Self::parse_by(src, Parsers::Fast).ok().flatten()
+        Self::parse_by(src, Parsers::Fast, true).ok().flatten()
     }
 
     /// The tree from the chosen parsers; `Ok(None)` only when the fast path alone was
     /// asked for and gave up.
-    fn parse_by(src: &'a str, parsers: Parsers) -> Result<Option<Tree<'a>>, ParseError> {
-        Self::check_size_and_breaks(src)?;
+    fn parse_by(
+        src: &'a str,
+        parsers: Parsers,
+        scan: bool,
+    ) -> Result<Option<Tree<'a>>, ParseError> {
+        if u32::try_from(src.len()).is_err() {
+            return Err(too_large());
+        }
+        if scan {
+            Self::check_breaks(src)?;
+        }
         with_scratch(|b| {
             let mut duplicates = Vec::new();
             if parsers != Parsers::Strict {
@@ -99,10 +116,7 @@ impl<'a> Tree<'a> {
         })
     }
 
-    fn check_size_and_breaks(src: &str) -> Result<(), ParseError> {
-        if u32::try_from(src.len()).is_err() {
-            return Err(too_large());
-        }
+    fn check_breaks(src: &str) -> Result<(), ParseError> {
         // Line breaks other than LF and CRLF are refused with their position (found by
         // fuzzing for a lone CR; see `odd_line_break` for the YAML 1.1 breaks).
         if let Some((at, message)) = crate::yaml::odd_line_break(src) {

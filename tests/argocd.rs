@@ -16,7 +16,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::gitops::{binary, helm, helm_cases, objects, root, text, tool};
+use common::gitops::{binary, helm, helm_cases, install_plugin, objects, root, text, tool};
 
 /// Argo CD's default `ARGOCD_EXEC_TIMEOUT` for each plugin command.
 const TIMEOUT: Duration = Duration::from_secs(90);
@@ -272,17 +272,7 @@ fn helm4_home(helm4: &Path) -> &'static Path {
     static HOME: OnceLock<tempfile::TempDir> = OnceLock::new();
     HOME.get_or_init(|| {
         let home = tempfile::tempdir().expect("temp dir");
-        let out = helm(helm4, home.path())
-            .args(["plugin", "install"])
-            .arg(root())
-            .env("SPACES_EXPOSE_BINARY", binary())
-            .output()
-            .expect("helm 4 runs");
-        assert!(
-            out.status.success(),
-            "helm plugin install: {}",
-            text(&out.stderr)
-        );
+        install_plugin(helm4, home.path());
         home
     })
     .path()

@@ -20,9 +20,9 @@ use std::sync::OnceLock;
 const RELEASE: &str = "spaces";
 const NAMESPACE: &str = "upbound-system";
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+
+use common::root;
 
 fn chart() -> PathBuf {
     root().join("testdata/charts/spaces")
@@ -39,29 +39,17 @@ enum Helm {
 }
 
 impl Helm {
-    fn path(self) -> PathBuf {
-        root().join(match self {
-            Helm::V3 => "target/tools/helm3/helm",
-            Helm::V4 => "target/tools/helm4/helm",
-        })
+    /// Its path under `target/tools/`.
+    fn tool(self) -> &'static str {
+        match self {
+            Helm::V3 => "helm3/helm",
+            Helm::V4 => "helm4/helm",
+        }
     }
 
     /// The binary, or `None` (test skipped) outside CI when it is missing.
     fn available(self) -> Option<PathBuf> {
-        let path = self.path();
-        if path.is_file() {
-            return Some(path);
-        }
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{} is missing: CI must run scripts/fetch-helm.sh before the tests",
-            path.display()
-        );
-        eprintln!(
-            "skipped: {} is missing (run scripts/fetch-helm.sh)",
-            path.display()
-        );
-        None
+        common::tool(self.tool())
     }
 }
 

@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::gitops::{binary, helm, text, tool};
+use common::gitops::{binary, helm, install_plugin, text, tool};
 use common::root;
 
 /// What reached the terminal, and the exit code of the command.
@@ -108,18 +108,7 @@ fn helm4_shows_errors_and_summaries_on_the_terminal() {
         return;
     };
     let home = tempfile::tempdir().expect("temp dir");
-    let install = helm(&helm4, home.path())
-        .args(["plugin", "install"])
-        .arg(root())
-        .env("SPACES_EXPOSE_BINARY", binary())
-        .output()
-        .expect("helm 4 runs");
-    assert!(
-        install.status.success(),
-        "helm plugin install: {}{}",
-        text(&install.stdout),
-        text(&install.stderr)
-    );
+    install_plugin(&helm4, home.path());
     check(&helm4, home.path(), "spaces-expose");
 }
 

@@ -29,23 +29,9 @@ pub fn bin() -> Command {
     cmd
 }
 
-/// A binary that `scripts/fetch-helm.sh` installs under `target/tools/` (`helm3/helm`,
-/// `helm4/helm`, `kubectl`, `helmfile`). Missing, it fails the test under CI and skips it
-/// elsewhere, saying so on the test's stderr.
-#[allow(clippy::print_stderr)]
-pub fn tool(rel: &str) -> Option<PathBuf> {
-    let path = root().join("target/tools").join(rel);
-    if path.is_file() {
-        return Some(path);
-    }
-    let hint = format!(
-        "{} is missing (scripts/fetch-helm.sh installs it)",
-        path.display()
-    );
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI: {hint}");
-    eprintln!("skipped: {hint}");
-    None
-}
+// Where the GitOps tests find kubectl, helmfile and Helm (not every binary uses it).
+#[allow(unused_imports)]
+pub use super::tool;
 
 /// Runs a command with `stdin` as its standard input.
 pub fn run(cmd: &mut Command, stdin: Option<&str>) -> Output {
@@ -104,6 +90,23 @@ pub fn helm(helm: &Path, home: &Path) -> Command {
         .env("HELM_CACHE_HOME", home.join("cache"))
         .env_remove("HELM_PLUGINS");
     cmd
+}
+
+/// Installs the post-renderer plugin from this checkout into Helm 4's `home`, with the
+/// binary the tests built.
+pub fn install_plugin(helm4: &Path, home: &Path) {
+    let out = helm(helm4, home)
+        .args(["plugin", "install"])
+        .arg(root())
+        .env("SPACES_EXPOSE_BINARY", binary())
+        .output()
+        .expect("helm 4 runs");
+    assert!(
+        out.status.success(),
+        "helm plugin install: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
 }
 
 /// `helm template spaces` of the fixture chart with a values file of its `ci/` folder.

@@ -88,24 +88,27 @@ pub fn run_stdin(cmd: &mut Command, stdin: &str) -> Run {
     run(cmd.write_stdin(stdin.to_string()))
 }
 
-/// Helm 3 from `scripts/fetch-helm.sh`, or `None` (the test skips, saying so) when it
-/// is missing outside CI; under `CI=true` a missing binary fails the test.
+/// A binary `scripts/fetch-helm.sh` installed under `target/tools/` (`helm3/helm`,
+/// `helm4/helm`, `kubectl`, `helmfile`). Missing, it fails the test under CI and skips it
+/// elsewhere, saying so on the test's stderr.
 #[allow(clippy::print_stderr)]
-pub fn helm3() -> Option<PathBuf> {
-    let path = root().join("target/tools/helm3/helm");
+pub fn tool(rel: &str) -> Option<PathBuf> {
+    let path = root().join("target/tools").join(rel);
     if path.is_file() {
         return Some(path);
     }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing: CI must run scripts/fetch-helm.sh before the tests",
+    let hint = format!(
+        "{} is missing (scripts/fetch-helm.sh installs it)",
         path.display()
     );
-    eprintln!(
-        "skipped: {} is missing (run scripts/fetch-helm.sh)",
-        path.display()
-    );
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI: {hint}");
+    eprintln!("skipped: {hint}");
     None
+}
+
+/// Helm 3 (see [`tool`]).
+pub fn helm3() -> Option<PathBuf> {
+    tool("helm3/helm")
 }
 
 /// Helpers of the GitOps integration tests (export, Argo CD, helmfile, Terraform).

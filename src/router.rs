@@ -259,19 +259,6 @@ pub fn l4_gateway(stream: &Stream, config: &Config) -> Option<(String, &'static 
     })
 }
 
-/// The namespace of the Spaces Gateway: the one given (`--gateway NAMESPACE/NAME`,
-/// `gatewayAPI.gateway.namespace`), else where the release renders it, else `fallback`
-/// (the namespace of the router's own objects: a Gateway rendered by the same release
-/// lands there).
-pub fn gateway_namespace(stream: &Stream, config: &Config, fallback: &str) -> String {
-    if let Some(ns) = &config.gateway_namespace {
-        return ns.clone();
-    }
-    spaces_gateways(stream, config)
-        .first()
-        .map_or_else(|| fallback.to_string(), |g| g.namespace.to_string())
-}
-
 /// Whether a route's `backendRefs` item is a target Service (kind Service of the core
 /// group is the default; the namespace defaults to the route's).
 pub fn backend_is_target(config: &Config, tree: &Tree, route: &Object, backend: NodeId) -> bool {

@@ -18,6 +18,7 @@ mod yaml;
 use crate::config::{Config, Level, Levels};
 use crate::error::{Error, Location};
 use crate::manifest::{self, Document, Obj, Stream, Trees};
+use crate::router;
 use crate::stream;
 use crate::yaml::{NodeId, Tree};
 
@@ -44,6 +45,7 @@ pub fn analyze(stream: &Stream, config: &Config, levels: &Levels) -> Analysis {
         config,
         levels,
         analysis: Analysis::default(),
+        gateway_namespace: std::cell::OnceCell::new(),
     };
     for rule in RULES {
         let given = match rule.needs {
@@ -108,9 +110,20 @@ pub(crate) struct Ctx<'s, 'a> {
     pub config: &'s Config,
     levels: &'s Levels,
     analysis: Analysis,
+    /// [`router::known_gateway_namespace`], asked once: the rules ask it for every
+    /// router policy and route.
+    gateway_namespace: std::cell::OnceCell<Option<String>>,
 }
 
 impl Ctx<'_, '_> {
+    /// The namespace a reference to the Spaces Gateway must name, when it is known
+    /// ([`router::known_gateway_namespace`]).
+    pub fn known_gateway_namespace(&self) -> Option<&str> {
+        self.gateway_namespace
+            .get_or_init(|| router::known_gateway_namespace(self.stream, self.config))
+            .as_deref()
+    }
+
     pub fn enabled(&self, code: Code) -> bool {
         self.levels.get(code) != Level::Off
     }

@@ -434,7 +434,7 @@ fn show(tree: &Tree, selector: Option<NodeId>) -> String {
 /// selector: `{}` admits every pod or namespace.
 fn wanted_peers(ctx: &Ctx, namespace: &str) -> Vec<Peer> {
     let config = ctx.config;
-    let gateway_namespace = router::gateway_namespace(ctx.stream, config, namespace);
+    let gateway_namespace = ctx.known_gateway_namespace().unwrap_or(namespace);
     config
         .controllers
         .iter()

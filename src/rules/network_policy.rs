@@ -440,7 +440,7 @@ fn wanted_peers(ctx: &Ctx, namespace: &str) -> Vec<Peer> {
         .iter()
         .filter(|c| !c.is_cilium())
         .filter_map(|c| {
-            let (pods, namespace) = c.labels(&config.gateway, &gateway_namespace);
+            let (pods, namespace) = c.labels(&config.gateway, gateway_namespace);
             let empty =
                 pods.is_empty() || namespace.is_empty() || pods.iter().any(|(k, _)| k.is_empty());
             (!empty).then(|| Peer {

@@ -645,7 +645,12 @@ pub(super) fn keys(ctx: &mut Ctx, svc: &Obj, map: NodeId, set: &[String], on: Ke
                 c != Cloud::None && presets::cloud_of_key(key).is_some_and(|owner| owner != c)
             }) && ctx.enabled(Code::SE103);
             let remedy = match (entry.when, value) {
-                (When::AttributeTrue(name), Some(value)) if !foreign => {
+                // Only the entry Kubernetes reads is rewritten in place: an earlier
+                // repeat of the key (which it never reads) goes whole, as the upsert by
+                // name would write the last one (found by fuzzing one_truth).
+                (When::AttributeTrue(name), Some(value))
+                    if !foreign && tree.get(map, key) == Some(v) =>
+                {
                     let rest = presets::without_attribute(value, name);
                     if rest.is_empty() {
                         remove("L7 annotation")

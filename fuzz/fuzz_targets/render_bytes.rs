@@ -24,6 +24,6 @@ fuzz_target!(|data: &[u8]| {
     let report = spaces_expose::check(data, "<fuzz>", config(), &levels);
     // Check never fails; input render refused as invalid YAML is an SE503 finding.
     if report.invalid {
-        assert!(report.findings.iter().any(|f| f.code == "SE503"));
+        assert!(report.findings.iter().any(|f| f.code.as_str() == "SE503"));
     }
 });

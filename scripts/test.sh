@@ -16,6 +16,10 @@ cargo fmt --all -- --check
 echo "==> cargo clippy --all-targets -- -D warnings"
 cargo clippy --locked --all-targets -- -D warnings
 
+echo "==> cargo check of the fuzz targets (their own workspace; running them is fuzz/README.md's)"
+# They share tests/guarantees with the test suite: a change there must keep them compiling.
+cargo check --locked --manifest-path fuzz/Cargo.toml --bins --examples
+
 echo "==> cargo test"
 # Helm tests and the oracle test must run, not skip, when CI=true (tests/helm.rs and
 # tests/oracle.rs enforce it).
